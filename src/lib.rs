@@ -1,0 +1,89 @@
+//! `mmap-native`: memory mapping for Linux with no libc.
+//!
+//! The crate issues `mmap`, `munmap`, `msync`, `madvise`, `mprotect`,
+//! `mremap`, `mlock*` and `mincore` itself, through one short inline-asm
+//! file per architecture, and works in `#![no_std]` programs that have no C
+//! library at all (static tools, loaders, startup code).
+//!
+//! Three layers, each only calling the one below:
+//!
+//! 1. `arch/` (private): the syscall instruction and each architecture's
+//!    constant table, published as [`consts`].
+//! 2. The raw API at the crate root: [`mmap`], [`munmap`], [`msync`],
+//!    [`madvise`], [`mprotect`], [`mremap`], [`mlock`], [`mlock2`],
+//!    [`munlock`], [`mlockall`], [`munlockall`], [`mincore`]. Each is one
+//!    `unsafe fn` that compiles to the argument moves, the syscall
+//!    instruction and the error check, with typed flags ([`Prot`],
+//!    [`MapFlags`], [`MsFlags`], [`Advice`], ...) and errors as [`Errno`].
+//! 3. The page size ([`page_size`]), read from the aux vector.
+//!
+//! ```
+//! use core::ptr;
+//! use mmap_native::{mmap, munmap, MapFlags, Prot};
+//!
+//! // SAFETY: a fresh anonymous mapping at an address the kernel picks.
+//! let p = unsafe {
+//!     mmap(ptr::null_mut(), 4096, Prot::READ | Prot::WRITE,
+//!          MapFlags::PRIVATE | MapFlags::ANONYMOUS, -1, 0)
+//! }?;
+//! // SAFETY: the mapping is 4096 bytes, readable and writable, and ours.
+//! unsafe {
+//!     *p.cast::<u8>() = 42;
+//!     assert_eq!(*p.cast::<u8>(), 42);
+//!     munmap(p, 4096)?;
+//! }
+//! # Ok::<(), mmap_native::Errno>(())
+//! ```
+#![no_std]
+#![deny(missing_docs, unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+#[cfg(not(target_os = "linux"))]
+compile_error!("mmap-native supports Linux only (x86_64, aarch64, riscv64)");
+
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "riscv64"
+)))]
+compile_error!("mmap-native: unsupported architecture; supported are x86_64, aarch64 and riscv64");
+
+// The asm-generic constant values that each architecture file re-exports.
+#[path = "../arch/generic.rs"]
+mod generic;
+
+// The syscall instruction and the constant table of the target.
+#[cfg_attr(target_arch = "x86_64", path = "../arch/x86_64.rs")]
+#[cfg_attr(target_arch = "aarch64", path = "../arch/aarch64.rs")]
+#[cfg_attr(target_arch = "riscv64", path = "../arch/riscv64.rs")]
+#[allow(missing_docs, clippy::missing_safety_doc)]
+mod arch;
+
+mod flags;
+mod page;
+mod raw;
+
+pub mod consts {
+    //! The kernel's constants for the target architecture, named exactly as
+    //! in its `mman.h` headers (`PROT_READ`, `MAP_FIXED_NOREPLACE`,
+    //! `MADV_COLLAPSE`, ...). The typed flags ([`crate::Prot`],
+    //! [`crate::MapFlags`], ...) are built from these.
+    pub use crate::arch::consts::*;
+}
+
+pub use core::ffi::c_void;
+pub use flags::{Advice, MapFlags, MlockAllFlags, MlockFlags, MremapFlags, MsFlags, Prot};
+pub use page::{init_page_size_from_auxv, init_page_size_from_envp, page_size, try_page_size};
+pub use raw::{
+    madvise, mincore, mlock, mlock2, mlockall, mmap, mprotect, mremap, msync, munlock, munlockall,
+    munmap,
+};
+/// An error number from the kernel (`EINVAL`, `ENOMEM`, ...), with its name
+/// and message available without `std`.
+pub use syscalls::Errno;
+
+/// The result of every call in this crate.
+pub type Result<T> = core::result::Result<T, Errno>;

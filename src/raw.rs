@@ -1,0 +1,277 @@
+//! The raw API: one thin `unsafe fn` per system call. Each compiles to the
+//! argument moves, the syscall instruction and the error check in
+//! [`ret`]; nothing else happens on the way (the one exception, `mincore`'s
+//! vector length check, is what keeps the kernel inside the caller's slice).
+
+use crate::arch::{syscall1, syscall2, syscall3, syscall5, syscall6};
+use crate::{c_void, Result};
+use crate::{Advice, Errno, MapFlags, MlockAllFlags, MlockFlags, MremapFlags, MsFlags, Prot};
+use syscalls::Sysno;
+
+/// The one place a raw return value is decoded: `-4095..=-1` is an error
+/// number, anything else the result.
+#[inline(always)]
+pub(crate) fn ret(r: usize) -> Result<usize> {
+    Errno::from_ret(r)
+}
+
+/// Sign-extends a C `int` argument into a register, as C's calling
+/// convention does for an `int` passed where the kernel reads a `long`.
+#[inline(always)]
+const fn int(v: core::ffi::c_int) -> usize {
+    v as isize as usize
+}
+
+/// Maps `len` bytes of the file `fd` (or anonymous memory) at `offset`.
+///
+/// Returns the address of the mapping. `offset` must be a multiple of the
+/// page size, `len` must not be 0 (`EINVAL`); see `mmap(2)` for all the
+/// errors, which come back unchanged.
+///
+/// # Safety
+///
+/// With [`MapFlags::FIXED`] the new mapping replaces whatever was mapped at
+/// `addr..addr + len`, including memory that Rust code still references:
+/// the caller must own that range. Without it, `mmap` only creates memory
+/// and is safe in itself, but the memory it returns is raw: accessing it is
+/// only sound within `len`, with the protection asked for, while it stays
+/// mapped, and (for a shared file mapping) with the file's contents able to
+/// change under the caller.
+#[inline(always)]
+pub unsafe fn mmap(
+    addr: *mut c_void,
+    len: usize,
+    prot: Prot,
+    flags: MapFlags,
+    fd: i32,
+    offset: u64,
+) -> Result<*mut c_void> {
+    // SAFETY: the caller upholds mmap's contract; the kernel reads no memory
+    // of ours for this call.
+    let r = unsafe {
+        syscall6(
+            Sysno::mmap as usize,
+            addr as usize,
+            len,
+            int(prot.bits()),
+            int(flags.bits()),
+            int(fd),
+            offset as usize,
+        )
+    };
+    ret(r).map(|a| a as *mut c_void)
+}
+
+/// Unmaps the pages of `addr..addr + len`. A range with nothing mapped in
+/// it succeeds; an unaligned `addr` or a `len` of 0 is `EINVAL`.
+///
+/// # Safety
+///
+/// No live reference may point into the range: after the call, any access
+/// to it faults, or reaches whatever is mapped there next.
+#[inline(always)]
+pub unsafe fn munmap(addr: *mut c_void, len: usize) -> Result<()> {
+    // SAFETY: the caller guarantees nothing still uses the range.
+    ret(unsafe { syscall2(Sysno::munmap as usize, addr as usize, len) }).map(drop)
+}
+
+/// Writes the changes of a shared file mapping back to the file.
+///
+/// `addr` must be page aligned; `MS_SYNC | MS_ASYNC` together is `EINVAL`;
+/// a range that is not fully mapped is `ENOMEM`.
+///
+/// # Safety
+///
+/// With [`MsFlags::INVALIDATE`] other mappings of the file may be
+/// refreshed; the caller must not hold references whose contents that would
+/// change. Otherwise `msync` changes no memory.
+#[inline(always)]
+pub unsafe fn msync(addr: *mut c_void, len: usize, flags: MsFlags) -> Result<()> {
+    // SAFETY: the caller upholds msync's contract.
+    ret(unsafe { syscall3(Sysno::msync as usize, addr as usize, len, int(flags.bits())) }).map(drop)
+}
+
+/// Gives the kernel advice about the use of `addr..addr + len`.
+///
+/// `addr` must be page aligned; unknown advice is `EINVAL`; an unmapped
+/// range is `ENOMEM` (after the advice was applied to the mapped parts).
+///
+/// # Safety
+///
+/// Some advice changes what the memory holds: [`Advice::DONTNEED`] and
+/// [`Advice::FREE`] make private anonymous pages read back as zeros,
+/// [`Advice::REMOVE`] punches a hole in the backing file,
+/// [`Advice::WIPEONFORK`] zeroes it in a child, [`Advice::GUARD_INSTALL`]
+/// makes it fault, and [`Advice::HWPOISON`] / [`Advice::SOFT_OFFLINE`]
+/// poison or offline real pages. The caller must own the range for those.
+#[inline(always)]
+pub unsafe fn madvise(addr: *mut c_void, len: usize, advice: Advice) -> Result<()> {
+    // SAFETY: the caller upholds madvise's contract for this advice.
+    ret(unsafe {
+        syscall3(
+            Sysno::madvise as usize,
+            addr as usize,
+            len,
+            int(advice.raw()),
+        )
+    })
+    .map(drop)
+}
+
+/// Changes the protection of the pages of `addr..addr + len`.
+///
+/// `addr` must be page aligned; unknown bits are `EINVAL`; asking for more
+/// access than the file was opened with is `EACCES`; an unmapped range is
+/// `ENOMEM`.
+///
+/// # Safety
+///
+/// Removing access while references into the range live makes their use
+/// fault; adding `EXEC` runs whatever bytes are there.
+#[inline(always)]
+pub unsafe fn mprotect(addr: *mut c_void, len: usize, prot: Prot) -> Result<()> {
+    // SAFETY: the caller upholds mprotect's contract.
+    ret(unsafe {
+        syscall3(
+            Sysno::mprotect as usize,
+            addr as usize,
+            len,
+            int(prot.bits()),
+        )
+    })
+    .map(drop)
+}
+
+/// Grows, shrinks or moves the mapping at `old_addr`. `new_addr` is only
+/// read with [`MremapFlags::FIXED`] (pass a null pointer otherwise).
+///
+/// Returns the mapping's address, which may have moved with
+/// [`MremapFlags::MAYMOVE`].
+///
+/// # Safety
+///
+/// When the mapping moves or shrinks, every reference into the old range
+/// dangles. With `FIXED`, whatever was mapped at `new_addr` is replaced.
+#[inline(always)]
+pub unsafe fn mremap(
+    old_addr: *mut c_void,
+    old_len: usize,
+    new_len: usize,
+    flags: MremapFlags,
+    new_addr: *mut c_void,
+) -> Result<*mut c_void> {
+    // SAFETY: the caller upholds mremap's contract.
+    let r = unsafe {
+        syscall5(
+            Sysno::mremap as usize,
+            old_addr as usize,
+            old_len,
+            new_len,
+            int(flags.bits()),
+            new_addr as usize,
+        )
+    };
+    ret(r).map(|a| a as *mut c_void)
+}
+
+/// Locks the pages of `addr..addr + len` in memory.
+///
+/// # Safety
+///
+/// `mlock` changes no memory contents, but it faults every page of the
+/// range in: the range must be mapped readable, or the caller must accept
+/// the error (`ENOMEM`).
+#[inline(always)]
+pub unsafe fn mlock(addr: *const c_void, len: usize) -> Result<()> {
+    // SAFETY: mlock reads no memory of ours beyond faulting the range in.
+    ret(unsafe { syscall2(Sysno::mlock as usize, addr as usize, len) }).map(drop)
+}
+
+/// Locks the pages of `addr..addr + len`, with [`MlockFlags::ONFAULT`]
+/// only as they are faulted in. Unknown flags are `EINVAL`.
+///
+/// # Safety
+///
+/// As for [`mlock`].
+#[inline(always)]
+pub unsafe fn mlock2(addr: *const c_void, len: usize, flags: MlockFlags) -> Result<()> {
+    // SAFETY: as for mlock.
+    ret(unsafe {
+        syscall3(
+            Sysno::mlock2 as usize,
+            addr as usize,
+            len,
+            int(flags.bits()),
+        )
+    })
+    .map(drop)
+}
+
+/// Unlocks the pages of `addr..addr + len`.
+///
+/// # Safety
+///
+/// `munlock` changes no memory; it is `unsafe` only for symmetry with the
+/// rest of the raw layer, which takes raw addresses.
+#[inline(always)]
+pub unsafe fn munlock(addr: *const c_void, len: usize) -> Result<()> {
+    // SAFETY: munlock changes no memory.
+    ret(unsafe { syscall2(Sysno::munlock as usize, addr as usize, len) }).map(drop)
+}
+
+/// Locks every page of the process (`MCL_CURRENT`), and with `MCL_FUTURE`
+/// every page mapped later. Unknown or no flags are `EINVAL`.
+///
+/// # Safety
+///
+/// With `MCL_FUTURE`, later mappings and stack growth can fail with
+/// `ENOMEM` or `SIGSEGV` when the lock limit is reached.
+#[inline(always)]
+pub unsafe fn mlockall(flags: MlockAllFlags) -> Result<()> {
+    // SAFETY: the caller accepts mlockall's effect on later allocations.
+    ret(unsafe { syscall1(Sysno::mlockall as usize, int(flags.bits())) }).map(drop)
+}
+
+/// Unlocks every page of the process.
+///
+/// # Safety
+///
+/// `munlockall` changes no memory; it is `unsafe` only for symmetry with
+/// the rest of the raw layer.
+#[inline(always)]
+pub unsafe fn munlockall() -> Result<()> {
+    // SAFETY: munlockall changes no memory.
+    ret(unsafe { crate::arch::syscall0(Sysno::munlockall as usize) }).map(drop)
+}
+
+/// Reports which pages of `addr..addr + len` are resident: one byte per
+/// page in `vec`, bit 0 set for a resident page.
+///
+/// `addr` must be page aligned (`EINVAL`); a range that is not fully mapped
+/// is `ENOMEM`. When `vec` holds fewer bytes than the range has pages
+/// (`len` rounded up to the page size), the call returns `EINVAL` without
+/// issuing the syscall, so the kernel never writes past `vec`.
+///
+/// # Safety
+///
+/// `mincore` only writes to `vec`, which the borrow guarantees; it is
+/// `unsafe` because it takes a raw address like the rest of the raw layer.
+#[inline(always)]
+pub unsafe fn mincore(addr: *mut c_void, len: usize, vec: &mut [u8]) -> Result<()> {
+    // An unknown page size falls back to the smallest one Linux has, which
+    // asks for the most bytes and so can only err on the safe side.
+    let pages = len.div_ceil(crate::page_size());
+    if vec.len() < pages {
+        return Err(Errno::EINVAL);
+    }
+    // SAFETY: vec holds at least one byte per page of the range.
+    ret(unsafe {
+        syscall3(
+            Sysno::mincore as usize,
+            addr as usize,
+            len,
+            vec.as_mut_ptr() as usize,
+        )
+    })
+    .map(drop)
+}
