@@ -1,0 +1,91 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::io::AsRawFd;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Set by `qemu/test` for runs under qemu-user (its value is the arch).
+/// Tests that meet a known qemu-user difference assert qemu's answer
+/// instead, and say so.
+pub fn qemu() -> bool {
+    std::env::var_os("MMAP_NATIVE_QEMU").is_some()
+}
+
+pub fn page() -> usize {
+    mmap_native::page_size()
+}
+
+/// A fresh file in the temp dir holding `data`, removed on drop.
+pub struct TempFile {
+    pub path: PathBuf,
+    pub file: File,
+}
+
+impl TempFile {
+    pub fn new(data: &[u8]) -> TempFile {
+        Self::with_mode(data, true)
+    }
+    pub fn with_mode(data: &[u8], writable: bool) -> TempFile {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "mmap-native-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let mut f = File::create(&path).unwrap();
+        f.write_all(data).unwrap();
+        drop(f);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(writable)
+            .open(&path)
+            .unwrap();
+        TempFile { path, file }
+    }
+    pub fn fd(&self) -> i32 {
+        self.file.as_raw_fd()
+    }
+    pub fn pread(&self, off: u64, len: usize) -> Vec<u8> {
+        let mut buf = vec![0u8; len];
+        let n = unsafe { libc::pread(self.fd(), buf.as_mut_ptr().cast(), len, off as libc::off_t) };
+        assert!(n >= 0, "pread: {}", std::io::Error::last_os_error());
+        buf.truncate(n as usize);
+        buf
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// The `/proc/self/maps` line that covers `addr`, if any.
+pub fn maps_line(addr: usize) -> Option<String> {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    maps.lines()
+        .find(|l| {
+            let range = l.split_whitespace().next().unwrap();
+            let (a, b) = range.split_once('-').unwrap();
+            let a = usize::from_str_radix(a, 16).unwrap();
+            let b = usize::from_str_radix(b, 16).unwrap();
+            (a..b).contains(&addr)
+        })
+        .map(str::to_owned)
+}
+
+/// An address with nothing mapped in the page there, low in the address
+/// space where the kernel's top-down allocator does not hand out memory, so
+/// "unmapped range" tests cannot race with another test thread's mapping
+/// (unmapping a just-freed address could hit a neighbour's new mapping).
+pub fn hole() -> *mut core::ffi::c_void {
+    let addr = 16 * page();
+    assert!(
+        maps_line(addr).is_none(),
+        "expected nothing mapped at {addr:#x}"
+    );
+    addr as *mut core::ffi::c_void
+}
