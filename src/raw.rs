@@ -26,7 +26,11 @@ const fn int(v: core::ffi::c_int) -> usize {
 ///
 /// Returns the address of the mapping. `offset` must be a multiple of the
 /// page size, `len` must not be 0 (`EINVAL`); see `mmap(2)` for all the
-/// errors, which come back unchanged.
+/// errors, which come back unchanged. One is made here: with
+/// [`MapFlags::FIXED_NOREPLACE`], a kernel that does not know the flag
+/// (before Linux 4.17, or qemu-user 7.2) places the mapping elsewhere; that
+/// mapping is unmapped again and the answer is `EEXIST`, as `mmap(2)`
+/// advises.
 ///
 /// # Safety
 ///
@@ -59,7 +63,17 @@ pub unsafe fn mmap(
             offset as usize,
         )
     };
-    ret(r).map(|a| a as *mut c_void)
+    let a = ret(r)?;
+    // Kernels before 4.17 (and qemu-user 7.2) do not know
+    // MAP_FIXED_NOREPLACE and take the address as a hint; mmap(2) advises
+    // to treat another address as EEXIST. With the flag absent (the common,
+    // constant case) this branch compiles away.
+    if flags.contains(MapFlags::FIXED_NOREPLACE) && a != addr as usize {
+        // SAFETY: `a..a + len` is the mapping the kernel just made for us.
+        let _ = unsafe { syscall2(Sysno::munmap as usize, a, len) };
+        return Err(Errno::EEXIST);
+    }
+    Ok(a as *mut c_void)
 }
 
 /// Unmaps the pages of `addr..addr + len`. A range with nothing mapped in

@@ -386,3 +386,27 @@ fn errno_names_and_messages_without_std() {
     assert_eq!(e.name(), Some("EINVAL"));
     assert_eq!(e.description(), Some("Invalid argument"));
 }
+
+#[test]
+fn fixed_noreplace_over_a_mapping_is_eexist() {
+    let p = anon(2 * page());
+    let r = unsafe {
+        mmap(
+            p.cast(),
+            page(),
+            RW,
+            ANON | MapFlags::FIXED_NOREPLACE,
+            -1,
+            0,
+        )
+    };
+    // The kernel answers EEXIST itself; qemu-user 7.2 takes the flag as a
+    // hint and maps elsewhere, which mmap() turns into EEXIST too.
+    assert_eq!(r, Err(Errno::EEXIST));
+    // Where nothing is mapped, it maps exactly there.
+    unmap(p, 2 * page());
+    let h = hole();
+    let q = unsafe { mmap(h, page(), RW, ANON | MapFlags::FIXED_NOREPLACE, -1, 0) }.unwrap();
+    assert_eq!(q, h);
+    unsafe { munmap(q, page()) }.unwrap();
+}
