@@ -405,7 +405,9 @@ fn fixed_noreplace_over_a_mapping_is_eexist() {
     assert_eq!(r, Err(Errno::EEXIST));
     // Where nothing is mapped, it maps exactly there.
     unmap(p, 2 * page());
-    let h = hole();
+    // Not hole() itself: other tests expect that page to stay unmapped.
+    let h = hole().wrapping_byte_add(4 * page());
+    assert!(maps_line(h as usize).is_none());
     let q = unsafe { mmap(h, page(), RW, ANON | MapFlags::FIXED_NOREPLACE, -1, 0) }.unwrap();
     assert_eq!(q, h);
     unsafe { munmap(q, page()) }.unwrap();
