@@ -1,0 +1,590 @@
+//! The error matrix: every class of bad input to every raw call, asked of
+//! this crate and of the target's C library (through the `libc` crate), and
+//! the two answers compared (success or errno). Where the two differ on
+//! purpose, the case names the reason and both answers are asserted.
+//!
+//! Runs without the test harness (one thread, so `/proc/self/maps` counts
+//! are exact and no other thread maps into the address holes used here); it
+//! prints the cases per call and a libtest-style summary line.
+
+mod common;
+use common::{hole, page, qemu, TempFile};
+
+use core::ffi::c_void;
+use core::ptr::null_mut;
+use mmap_native as m;
+use mmap_native::{Advice, Errno, MapFlags, MlockFlags, MremapFlags, MsFlags, Prot};
+use std::collections::BTreeMap;
+use std::os::unix::io::AsRawFd;
+
+/// Allocations come from a static arena and are never returned, so the C
+/// library's allocator (musl's maps and unmaps as it goes) cannot move the
+/// `/proc/self/maps` count that the leak check reads.
+struct Bump;
+const ARENA: usize = 32 << 20;
+static mut HEAP: [u8; ARENA] = [0; ARENA];
+static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+unsafe impl std::alloc::GlobalAlloc for Bump {
+    unsafe fn alloc(&self, l: std::alloc::Layout) -> *mut u8 {
+        use std::sync::atomic::Ordering::Relaxed;
+        let base = std::ptr::addr_of_mut!(HEAP) as *mut u8;
+        let mut cur = NEXT.load(Relaxed);
+        loop {
+            let start = (base as usize + cur).next_multiple_of(l.align()) - base as usize;
+            let end = start + l.size();
+            if end > ARENA {
+                return std::ptr::null_mut();
+            }
+            match NEXT.compare_exchange(cur, end, Relaxed, Relaxed) {
+                Ok(_) => return base.add(start),
+                Err(c) => cur = c,
+            }
+        }
+    }
+    unsafe fn dealloc(&self, _: *mut u8, _: std::alloc::Layout) {}
+}
+
+#[global_allocator]
+static A: Bump = Bump;
+
+/// Success (whatever the value), or the errno.
+type Ans = Result<(), i32>;
+
+fn ours<T>(r: m::Result<T>) -> Ans {
+    r.map(drop).map_err(Errno::into_raw)
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap()
+}
+
+fn theirs(failed: bool) -> Ans {
+    if failed {
+        Err(errno())
+    } else {
+        Ok(())
+    }
+}
+
+fn show(a: Ans) -> String {
+    match a {
+        Ok(()) => "ok".into(),
+        Err(e) => Errno::new(e).name().unwrap_or("?").into(),
+    }
+}
+
+struct Matrix {
+    per_call: BTreeMap<&'static str, usize>,
+    failures: Vec<String>,
+    on_purpose: Vec<String>,
+    log: Vec<String>,
+    skipped: Vec<String>,
+}
+
+impl Matrix {
+    /// The two answers must agree.
+    fn same(&mut self, call: &'static str, case: &str, ours: Ans, theirs: Ans) {
+        *self.per_call.entry(call).or_default() += 1;
+        self.log.push(format!("{call}: {case}: {}", show(ours)));
+        if ours != theirs {
+            self.failures.push(format!(
+                "{call}: {case}: crate {} but C library {}",
+                show(ours),
+                show(theirs)
+            ));
+        }
+    }
+    /// A case that cannot be asked here, said out loud.
+    fn skip(&mut self, call: &'static str, case: &str, why: &str) {
+        self.skipped.push(format!("{call}: {case}: {why}"));
+    }
+    /// The two answers differ on purpose: both are asserted, and the reason
+    /// is printed.
+    fn differs(
+        &mut self,
+        call: &'static str,
+        case: &str,
+        (ours, want_ours): (Ans, Ans),
+        (theirs, want_theirs): (Ans, Ans),
+        why: &str,
+    ) {
+        *self.per_call.entry(call).or_default() += 1;
+        if ours != want_ours || theirs != want_theirs {
+            self.failures.push(format!(
+                "{call}: {case}: crate {} (want {}), C library {} (want {})",
+                show(ours),
+                show(want_ours),
+                show(theirs),
+                show(want_theirs)
+            ));
+        }
+        self.on_purpose.push(format!(
+            "{call}: {case}: crate {}, C library {}: {why}",
+            show(ours),
+            show(theirs)
+        ));
+    }
+}
+
+const RW: Prot = Prot::READ.union(Prot::WRITE);
+const ANON: MapFlags = MapFlags::PRIVATE.union(MapFlags::ANONYMOUS);
+
+/// Both mmaps of one case; any mapping made is unmapped again.
+fn both_mmap(
+    addr: *mut c_void,
+    len: usize,
+    prot: Prot,
+    flags: MapFlags,
+    fd: i32,
+    off: u64,
+) -> (Ans, Ans) {
+    let a = unsafe { m::mmap(addr, len, prot, flags, fd, off) };
+    if let Ok(p) = a {
+        if !flags.intersects(MapFlags::FIXED | MapFlags::FIXED_NOREPLACE) {
+            unsafe { m::munmap(p, len) }.unwrap();
+        }
+    }
+    let b = unsafe { libc::mmap(addr, len, prot.bits(), flags.bits(), fd, off as libc::off_t) };
+    let b_ans = theirs(b == libc::MAP_FAILED);
+    if b != libc::MAP_FAILED && !flags.intersects(MapFlags::FIXED | MapFlags::FIXED_NOREPLACE) {
+        unsafe { libc::munmap(b, len) };
+    }
+    (ours(a), b_ans)
+}
+
+fn anon(len: usize) -> *mut c_void {
+    unsafe { m::mmap(null_mut(), len, RW, ANON, -1, 0) }.unwrap()
+}
+
+fn maps() -> Vec<String> {
+    let text = std::fs::read_to_string("/proc/self/maps").unwrap();
+    text.lines().map(str::to_owned).collect()
+}
+
+fn count_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+fn mmap_cases(t: &mut Matrix) {
+    let p = page();
+    let f = TempFile::new(&vec![7u8; 2 * p]);
+    let ro = std::fs::File::open(&f.path).unwrap();
+    let wo = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&f.path)
+        .unwrap();
+    let dir = std::fs::File::open(std::env::temp_dir()).unwrap();
+    let closed = {
+        let c = std::fs::File::open(&f.path).unwrap();
+        c.as_raw_fd()
+    };
+    let (fd, ro, wo, dir) = (f.fd(), ro.as_raw_fd(), wo.as_raw_fd(), dir.as_raw_fd());
+    let sp = MapFlags::SHARED;
+    let pr = MapFlags::PRIVATE;
+    let r = Prot::READ;
+    let n = null_mut();
+
+    let (a, b) = both_mmap(n, 0, RW, ANON, -1, 0);
+    t.same("mmap", "len 0", a, b);
+    let (a, b) = both_mmap(n, usize::MAX - p + 2, RW, ANON, -1, 0);
+    t.same("mmap", "len near usize::MAX", a, b);
+    let (a, b) = both_mmap(n, isize::MAX as usize, RW, ANON, -1, 0);
+    t.same("mmap", "len isize::MAX", a, b);
+    let (a, b) = both_mmap(n, p, r, pr, fd, 1);
+    t.same("mmap", "offset not page aligned", a, b);
+    let (a, b) = both_mmap(n, p, r, pr, fd, (p as u64).wrapping_neg());
+    t.same("mmap", "offset near u64::MAX (aligned)", a, b);
+    let (a, b) = both_mmap(n, p, r, sp | pr, fd, 0);
+    t.same(
+        "mmap",
+        "SHARED and PRIVATE together (= SHARED_VALIDATE)",
+        a,
+        b,
+    );
+    let (a, b) = both_mmap(n, p, r, MapFlags::empty(), fd, 0);
+    t.same("mmap", "neither SHARED nor PRIVATE", a, b);
+    let (a, b) = both_mmap(n, p, r, pr, 1_000_000, 0);
+    t.same("mmap", "bad fd", a, b);
+    let (a, b) = both_mmap(n, p, r, pr, -1, 0);
+    t.same("mmap", "fd -1 without ANONYMOUS", a, b);
+    let (a, b) = both_mmap(n, p, r, pr, closed, 0);
+    t.same("mmap", "closed fd", a, b);
+    let (a, b) = both_mmap(n, p, r, pr, dir, 0);
+    t.same("mmap", "directory fd", a, b);
+    let (a, b) = both_mmap(n, p, RW, sp, ro, 0);
+    t.same("mmap", "PROT_WRITE + SHARED on a read-only fd", a, b);
+    let (a, b) = both_mmap(n, p, r, pr, wo, 0);
+    t.same("mmap", "read access to a write-only fd", a, b);
+    let (a, b) = both_mmap(n, p, Prot::NONE, sp, wo, 0);
+    t.same("mmap", "PROT_NONE on a write-only fd", a, b);
+    let (a, b) = both_mmap(n, p, r, sp | MapFlags::SYNC, fd, 0);
+    t.same("mmap", "MAP_SYNC with SHARED (not validated)", a, b);
+    let (a, b) = both_mmap(n, p, r, pr | MapFlags::SYNC, fd, 0);
+    t.same("mmap", "MAP_SYNC with PRIVATE", a, b);
+    let (a, b) = both_mmap(n, p, r, MapFlags::SHARED_VALIDATE | MapFlags::SYNC, fd, 0);
+    t.same("mmap", "MAP_SYNC + SHARED_VALIDATE on a non-DAX file", a, b);
+    let unknown = MapFlags::from_bits_retain(0x0200_0000);
+    let (a, b) = both_mmap(n, p, r, MapFlags::SHARED_VALIDATE | unknown, fd, 0);
+    t.same("mmap", "SHARED_VALIDATE + unknown flag", a, b);
+    let huge = MapFlags::HUGETLB | MapFlags::huge_page_size(63);
+    let (a, b) = both_mmap(n, p, RW, ANON | huge, -1, 0);
+    t.same("mmap", "HUGETLB with an impossible size (2^63)", a, b);
+    let huge = MapFlags::HUGETLB | MapFlags::huge_page_size(13);
+    let (a, b) = both_mmap(n, p, RW, ANON | huge, -1, 0);
+    t.same("mmap", "HUGETLB with a size below the page size", a, b);
+
+    // Inside a region reserved first: MAP_FIXED only lands where we own.
+    let res = anon(4 * p);
+    let (a, b) = both_mmap(
+        res.wrapping_byte_add(1),
+        p,
+        RW,
+        ANON | MapFlags::FIXED,
+        -1,
+        0,
+    );
+    t.same("mmap", "MAP_FIXED at an unaligned address", a, b);
+    let a = unsafe { m::mmap(res, p, RW, ANON | MapFlags::FIXED_NOREPLACE, -1, 0) };
+    let b = unsafe { libc::mmap(res, p, 3, (ANON | MapFlags::FIXED_NOREPLACE).bits(), -1, 0) };
+    let b_ans = theirs(b == libc::MAP_FAILED);
+    if b != libc::MAP_FAILED && b != res {
+        unsafe { libc::munmap(b, p) };
+    }
+    if qemu() {
+        t.differs(
+            "mmap",
+            "MAP_FIXED_NOREPLACE onto an existing mapping",
+            (ours(a), Err(libc::EEXIST)),
+            (b_ans, Ok(())),
+            "qemu-user 7.2 takes the flag as a hint and maps elsewhere; the crate \
+             unmaps that and answers EEXIST as mmap(2) advises, the C library passes \
+             the other address on",
+        );
+    } else {
+        t.same(
+            "mmap",
+            "MAP_FIXED_NOREPLACE onto an existing mapping",
+            ours(a),
+            b_ans,
+        );
+    }
+    unsafe { m::munmap(res, 4 * p) }.unwrap();
+}
+
+fn munmap_cases(t: &mut Matrix) {
+    let p = page();
+    let x = anon(2 * p);
+    let a = ours(unsafe { m::munmap(x.wrapping_byte_add(1), p) });
+    let b = theirs(unsafe { libc::munmap(x.wrapping_byte_add(1), p) } != 0);
+    t.same("munmap", "unaligned address", a, b);
+    let a = ours(unsafe { m::munmap(x, 0) });
+    let b = theirs(unsafe { libc::munmap(x, 0) } != 0);
+    t.same("munmap", "len 0", a, b);
+    let h = hole();
+    let a = ours(unsafe { m::munmap(h, p) });
+    let b = theirs(unsafe { libc::munmap(h, p) } != 0);
+    t.same("munmap", "a range with nothing mapped", a, b);
+    let top = (usize::MAX - (p - 1)) as *mut c_void;
+    if qemu() {
+        let why = "qemu-user 7.2 aborts on it (assertion `start < end' in page_set_flags), \
+                   whoever makes the call; the native run asks it";
+        t.skip("munmap", "address above the user address space", why);
+        t.skip("munmap", "len that wraps the address space", why);
+    } else {
+        let a = ours(unsafe { m::munmap(top, p) });
+        let b = theirs(unsafe { libc::munmap(top, p) } != 0);
+        t.same("munmap", "address above the user address space", a, b);
+        let a = ours(unsafe { m::munmap(x, usize::MAX - p + 1) });
+        let b = theirs(unsafe { libc::munmap(x, usize::MAX - p + 1) } != 0);
+        t.same("munmap", "len that wraps the address space", a, b);
+    }
+    unsafe { m::munmap(x, 2 * p) }.unwrap();
+}
+
+fn msync_cases(t: &mut Matrix) {
+    let p = page();
+    let x = anon(p);
+    let mut one = |case: &str, addr: *mut c_void, len: usize, fl: MsFlags| {
+        let a = ours(unsafe { m::msync(addr, len, fl) });
+        let b = theirs(unsafe { libc::msync(addr, len, fl.bits()) } != 0);
+        t.same("msync", case, a, b);
+    };
+    one(
+        "unaligned address",
+        x.wrapping_byte_add(1),
+        p,
+        MsFlags::SYNC,
+    );
+    one("SYNC|ASYNC together", x, p, MsFlags::SYNC | MsFlags::ASYNC);
+    one("unknown flag", x, p, MsFlags::from_bits_retain(8));
+    one("unmapped range", hole(), p, MsFlags::SYNC);
+    one("len 0", x, 0, MsFlags::SYNC);
+    unsafe { m::munmap(x, p) }.unwrap();
+}
+
+fn madvise_cases(t: &mut Matrix) {
+    let p = page();
+    let x = anon(2 * p);
+    let mut one = |case: &str, addr: *mut c_void, len: usize, adv: Advice| {
+        let a = ours(unsafe { m::madvise(addr, len, adv) });
+        let b = theirs(unsafe { libc::madvise(addr, len, adv.raw()) } != 0);
+        t.same("madvise", case, a, b);
+    };
+    // Never MADV_HWPOISON or MADV_SOFT_OFFLINE: as root they really poison.
+    one("unknown advice 26", x, p, Advice::from_raw(26));
+    one("unknown advice 99", x, p, Advice::from_raw(99));
+    one(
+        "unaligned address",
+        x.wrapping_byte_add(1),
+        p,
+        Advice::NORMAL,
+    );
+    one("unmapped range", hole(), p, Advice::NORMAL);
+    one("WILLNEED on anonymous memory", x, p, Advice::WILLNEED);
+    one("REMOVE on private anonymous memory", x, p, Advice::REMOVE);
+    unsafe { m::mlock(x, p) }.unwrap();
+    one("DONTNEED on a locked range", x, p, Advice::DONTNEED);
+    unsafe { m::munlock(x, p) }.unwrap();
+    unsafe { m::munmap(x, 2 * p) }.unwrap();
+}
+
+fn mprotect_cases(t: &mut Matrix) {
+    let p = page();
+    let x = anon(p);
+    let f = TempFile::with_mode(&vec![1u8; p], false);
+    let ro = unsafe { m::mmap(null_mut(), p, Prot::READ, MapFlags::SHARED, f.fd(), 0) }.unwrap();
+    // musl's mprotect rounds the start down and the end up, so it may
+    // touch the page after: ask inside a region of our own.
+    let own = anon(3 * p);
+    let a = ours(unsafe { m::mprotect(own.wrapping_byte_add(1), p, Prot::READ) });
+    let b = theirs(unsafe { libc::mprotect(own.wrapping_byte_add(1), p, libc::PROT_READ) } != 0);
+    if cfg!(target_env = "musl") {
+        t.differs(
+            "mprotect",
+            "unaligned address",
+            (a, Err(libc::EINVAL)),
+            (b, Ok(())),
+            "musl rounds the range out to whole pages (and so also changes the page \
+             after); the crate, like the kernel and glibc, refuses",
+        );
+    } else {
+        t.same("mprotect", "unaligned address", a, b);
+    }
+    unsafe { m::munmap(own, 3 * p) }.unwrap();
+    let mut one = |case: &str, addr: *mut c_void, pr: Prot| {
+        let a = ours(unsafe { m::mprotect(addr, p, pr) });
+        let b = theirs(unsafe { libc::mprotect(addr, p, pr.bits()) } != 0);
+        t.same("mprotect", case, a, b);
+    };
+    one("unknown bits", x, Prot::from_bits_retain(0x40));
+    one("PROT_WRITE on a read-only shared file map", ro, RW);
+    one("unmapped range", hole(), Prot::READ);
+    one(
+        "GROWSDOWN on a map that does not grow down",
+        x,
+        Prot::READ | Prot::GROWSDOWN,
+    );
+    unsafe { m::munmap(x, p) }.unwrap();
+    unsafe { m::munmap(ro, p) }.unwrap();
+}
+
+fn mremap_cases(t: &mut Matrix) {
+    let p = page();
+    // Two adjacent pages: growing the first in place needs the second.
+    let x = anon(2 * p);
+    let n = null_mut();
+    let mut one = |case: &str, old: *mut c_void, ol: usize, nl: usize, fl: MremapFlags, to| {
+        let a = unsafe { m::mremap(old, ol, nl, fl, to) };
+        let a_ans = ours(a);
+        let b = unsafe { libc::mremap(old, ol, nl, fl.bits(), to) };
+        let b_ans = theirs(b == libc::MAP_FAILED);
+        assert!(
+            a.is_err() && b == libc::MAP_FAILED,
+            "{case}: a bad case succeeded"
+        );
+        t.same("mremap", case, a_ans, b_ans);
+    };
+    one(
+        "growing without MAYMOVE where the space is taken",
+        x,
+        p,
+        2 * p,
+        MremapFlags::empty(),
+        n,
+    );
+    one(
+        "FIXED without MAYMOVE",
+        x,
+        p,
+        p,
+        MremapFlags::FIXED,
+        x.wrapping_byte_add(p),
+    );
+    one("new_len 0", x, p, 0, MremapFlags::MAYMOVE, n);
+    one(
+        "unaligned old address",
+        x.wrapping_byte_add(1),
+        p,
+        p,
+        MremapFlags::MAYMOVE,
+        n,
+    );
+    one(
+        "unknown flag",
+        x,
+        p,
+        p,
+        MremapFlags::from_bits_retain(0x40),
+        n,
+    );
+    let h = hole();
+    one("unmapped old range", h, p, 2 * p, MremapFlags::MAYMOVE, n);
+    let f = TempFile::new(&vec![1u8; p]);
+    let s = unsafe { m::mmap(n, p, RW, MapFlags::SHARED, f.fd(), 0) }.unwrap();
+    let dontunmap = MremapFlags::MAYMOVE | MremapFlags::DONTUNMAP;
+    let moved = unsafe { m::mremap(s, p, p, dontunmap, n) };
+    let a = ours(moved);
+    let b = unsafe { libc::mremap(s, p, p, dontunmap.bits(), n) };
+    let b_ans = theirs(b == libc::MAP_FAILED);
+    // Since Linux 5.13 DONTUNMAP also takes shared mappings: then both
+    // succeed, and the moved copies are cleaned up here.
+    t.same("mremap", "DONTUNMAP on a shared map", a, b_ans);
+    unsafe { m::munmap(s, p) }.unwrap();
+    unsafe { m::munmap(x, 2 * p) }.unwrap();
+    if b != libc::MAP_FAILED {
+        unsafe { libc::munmap(b, p) };
+    }
+    if let Ok(q) = moved {
+        unsafe { m::munmap(q, p) }.unwrap();
+    }
+}
+
+fn mlock2_case(t: &mut Matrix, case: &str, a: Ans, b: Ans) {
+    // glibc's aarch64 port (built for kernels that might lack mlock2)
+    // rewrites ENOSYS; its riscv64 port and musl pass it on.
+    if qemu() && a == Err(libc::ENOSYS) && b == Err(libc::EINVAL) {
+        t.differs(
+            "mlock",
+            case,
+            (a, Err(libc::ENOSYS)),
+            (b, Err(libc::EINVAL)),
+            "qemu-user 7.2 has no mlock2; glibc turns ENOSYS into EINVAL for \
+             non-zero flags, the crate reports what the kernel (here qemu) said",
+        );
+    } else {
+        t.same("mlock", case, a, b);
+    }
+}
+
+fn mlock_mincore_cases(t: &mut Matrix) {
+    let p = page();
+    let x = anon(p);
+    let h = hole();
+    let a = ours(unsafe { m::mlock(h, p) });
+    let b = theirs(unsafe { libc::mlock(h, p) } != 0);
+    t.same("mlock", "unmapped range", a, b);
+    let a = ours(unsafe { m::munlock(h, p) });
+    let b = theirs(unsafe { libc::munlock(h, p) } != 0);
+    t.same("mlock", "munlock of an unmapped range", a, b);
+    let a = ours(unsafe { m::mlock2(x, p, MlockFlags::from_bits_retain(2)) });
+    let b = theirs(unsafe { libc::mlock2(x, p, 2) } != 0);
+    mlock2_case(t, "mlock2 unknown flag", a, b);
+    let a = ours(unsafe { m::mlock2(h, p, MlockFlags::ONFAULT) });
+    let b = theirs(unsafe { libc::mlock2(h, p, 1) } != 0);
+    mlock2_case(t, "mlock2 unmapped range", a, b);
+    let a = ours(unsafe { m::mlockall(m::MlockAllFlags::from_bits_retain(0x100)) });
+    let b = theirs(unsafe { libc::mlockall(0x100) } != 0);
+    t.same("mlock", "mlockall unknown flag", a, b);
+    let a = ours(unsafe { m::mlockall(m::MlockAllFlags::empty()) });
+    let b = theirs(unsafe { libc::mlockall(0) } != 0);
+    t.same("mlock", "mlockall no flag", a, b);
+
+    let mut v = [0u8; 4];
+    let a = ours(unsafe { m::mincore(x.wrapping_byte_add(1), p, &mut v) });
+    let b = theirs(unsafe { libc::mincore(x.wrapping_byte_add(1), p, v.as_mut_ptr()) } != 0);
+    t.same("mincore", "unaligned address", a, b);
+    let a = ours(unsafe { m::mincore(h, p, &mut v) });
+    let b = theirs(unsafe { libc::mincore(h, p, v.as_mut_ptr()) } != 0);
+    t.same("mincore", "unmapped range", a, b);
+    let a = ours(unsafe { m::mincore(x, 0, &mut v) });
+    let b = theirs(unsafe { libc::mincore(x, 0, v.as_mut_ptr()) } != 0);
+    t.same("mincore", "len 0", a, b);
+    let a = ours(unsafe { m::mincore(x, 2 * p, &mut v[..1]) });
+    t.differs(
+        "mincore",
+        "vector shorter than the page count",
+        (a, Err(libc::EINVAL)),
+        (Ok(()), Ok(())),
+        "the crate refuses before the syscall, so the kernel never writes past the \
+         slice; the C library takes a bare pointer and cannot know (not called)",
+    );
+    unsafe { m::munmap(x, p) }.unwrap();
+}
+
+fn main() {
+    // Warm up the C library's own allocations (musl's opendir mallocs from
+    // a brk heap it then keeps) before the baseline.
+    let _ = (maps(), count_fds());
+    let before = maps();
+    let maps0 = before.len();
+    let fds0 = count_fds();
+    let mut t = Matrix {
+        per_call: BTreeMap::new(),
+        failures: vec![],
+        on_purpose: vec![],
+        log: vec![],
+        skipped: vec![],
+    };
+    mmap_cases(&mut t);
+    munmap_cases(&mut t);
+    msync_cases(&mut t);
+    madvise_cases(&mut t);
+    mprotect_cases(&mut t);
+    mremap_cases(&mut t);
+    mlock_mincore_cases(&mut t);
+    let after = maps();
+    let (maps1, fds1) = (after.len(), count_fds());
+
+    // Every case, plus the two leak checks.
+    let total: usize = t.per_call.values().sum();
+    println!(
+        "error matrix{}:",
+        if qemu() { " (under qemu-user)" } else { "" }
+    );
+    for (call, n) in &t.per_call {
+        println!("  {call:<9} {n} cases");
+    }
+    for l in &t.log {
+        println!("  same answer: {l}");
+    }
+    for d in &t.on_purpose {
+        println!("  differs on purpose: {d}");
+    }
+    println!("  /proc/self/maps lines {maps0} -> {maps1}, open fds {fds0} -> {fds1}");
+    if maps1 != maps0 {
+        let new: Vec<_> = after.iter().filter(|l| !before.contains(l)).collect();
+        let gone: Vec<_> = before.iter().filter(|l| !after.contains(l)).collect();
+        t.failures.push(format!(
+            "mappings leaked: {maps0} -> {maps1} lines: new {new:#?} gone {gone:#?}"
+        ));
+    }
+    if fds1 != fds0 {
+        t.failures.push(format!("fds leaked: {fds0} -> {fds1}"));
+    }
+    for sk in &t.skipped {
+        println!("  not asked: {sk}");
+    }
+    for f in &t.failures {
+        println!("  FAILED {f}");
+    }
+    let failed = t.failures.len();
+    println!(
+        "\ntest result: {}. {} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out\n",
+        if failed == 0 { "ok" } else { "FAILED" },
+        (total + 2).saturating_sub(failed),
+    );
+    if failed > 0 {
+        std::process::exit(101);
+    }
+}
