@@ -65,6 +65,7 @@ mod arch;
 mod flags;
 mod page;
 mod raw;
+mod safe;
 
 pub mod consts {
     //! The kernel's constants for the target architecture, named exactly as
@@ -77,6 +78,7 @@ pub mod consts {
 pub use core::ffi::c_void;
 pub use flags::{Advice, MapFlags, MlockAllFlags, MlockFlags, MremapFlags, MsFlags, Prot};
 pub use page::{init_page_size_from_auxv, init_page_size_from_envp, page_size, try_page_size};
+pub use safe::{MapFd, Mmap, MmapMut, MmapOptions, MmapRaw};
 pub use raw::{
     madvise, mincore, mlock, mlock2, mlockall, mmap, mprotect, mremap, msync, munlock, munlockall,
     munmap,

@@ -1,0 +1,97 @@
+//! What can be mapped (a file descriptor, raw or borrowed), and its length.
+
+use crate::arch::syscall5;
+use crate::raw::ret;
+use crate::{Errno, Result};
+use syscalls::Sysno;
+
+/// A file to map: anything that can lend its file descriptor for the
+/// duration of the `map*` call.
+///
+/// Implemented for a raw descriptor (`i32`), and with the `std` feature
+/// for `&T` where `T: AsFd` (`&File`, `&OwnedFd`, ...) and for
+/// `BorrowedFd`. The mapping does not keep the descriptor: it may be closed
+/// right after the call, as with `mmap(2)` itself.
+///
+/// Implement it for your own descriptor type in `no_std` code; an invalid
+/// descriptor is only an error (`EBADF`) from the kernel, never unsound.
+///
+/// ```
+/// # #[cfg(feature = "std")] {
+/// use mmap_native::MmapOptions;
+/// use std::os::fd::AsRawFd;
+///
+/// let file = std::fs::File::open("Cargo.toml")?;
+/// // SAFETY: nothing changes or truncates Cargo.toml while it is mapped.
+/// let by_ref = unsafe { MmapOptions::new().map(&file) }?;
+/// // SAFETY: as above.
+/// let by_raw = unsafe { MmapOptions::new().map(file.as_raw_fd()) }?;
+/// assert_eq!(&by_ref[..], &by_raw[..]);
+/// # }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait MapFd {
+    /// The descriptor, borrowed for the duration of one call.
+    fn map_fd(&self) -> i32;
+}
+
+impl MapFd for i32 {
+    #[inline]
+    fn map_fd(&self) -> i32 {
+        *self
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T: std::os::fd::AsFd + ?Sized> MapFd for &T {
+    #[inline]
+    fn map_fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        self.as_fd().as_raw_fd()
+    }
+}
+
+#[cfg(feature = "std")]
+impl MapFd for std::os::fd::BorrowedFd<'_> {
+    #[inline]
+    fn map_fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        self.as_raw_fd()
+    }
+}
+
+const AT_EMPTY_PATH: usize = 0x1000;
+const STATX_SIZE: u32 = 0x200;
+/// `struct statx` is 256 bytes with the same layout on every architecture
+/// (it was designed so); `stx_mask` is the `u32` at byte 0 and `stx_size`
+/// the `u64` at byte 40.
+const STATX_WORDS: usize = 256 / 8;
+const STX_SIZE_WORD: usize = 40 / 8;
+
+/// The size of the file behind `fd`, from `statx(fd, "", AT_EMPTY_PATH,
+/// STATX_SIZE)`: no libc, and no per-architecture `struct stat`.
+///
+/// # Errors
+///
+/// `statx(2)`'s: `EBADF` for a bad descriptor, `ENOSYS` before Linux 4.11;
+/// `ENODATA` if the kernel did not report a size.
+pub(crate) fn file_len(fd: i32) -> Result<u64> {
+    let mut buf = [0u64; STATX_WORDS];
+    // SAFETY: the kernel writes at most 256 bytes, the size of buf, and
+    // reads only the NUL-terminated empty path.
+    ret(unsafe {
+        syscall5(
+            Sysno::statx as usize,
+            fd as isize as usize,
+            c"".as_ptr() as usize,
+            AT_EMPTY_PATH,
+            STATX_SIZE as usize,
+            buf.as_mut_ptr() as usize,
+        )
+    })?;
+    let [m0, m1, m2, m3, ..] = buf[0].to_ne_bytes();
+    if u32::from_ne_bytes([m0, m1, m2, m3]) & STATX_SIZE == 0 {
+        return Err(Errno::ENODATA);
+    }
+    Ok(buf[STX_SIZE_WORD])
+}
