@@ -377,15 +377,21 @@ fn errors_are_errnos_and_leave_nothing_mapped() {
     drop(m);
     assert_eq!(ro.maps(), 0);
 
-    // A pipe has no pages to map: its size is 0, so a map without a len is
-    // empty, and one with a len is ENODEV from the kernel.
+    // A pipe has no pages to map: without a len the crate refuses it (its
+    // size means nothing), with one the kernel does, both with ENODEV.
     let mut fds = [0; 2];
     // SAFETY: fds has room for the two descriptors.
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
     // SAFETY: a pipe has no contents to change under a map.
-    assert!(unsafe { MmapOptions::new().map(fds[0]) }
-        .unwrap()
-        .is_empty());
+    assert_eq!(
+        unsafe { MmapOptions::new().map(fds[0]) }.unwrap_err(),
+        Errno::ENODEV
+    );
+    // A directory has a size, but nothing to map.
+    let dir = File::open(std::env::temp_dir()).unwrap();
+    // SAFETY: the call fails.
+    let r = unsafe { MmapOptions::new().map(dir.as_raw_fd()) };
+    assert_eq!(r.unwrap_err(), Errno::ENODEV);
     // SAFETY: as above.
     assert_eq!(
         unsafe { MmapOptions::new().len(1).map(fds[0]) }.unwrap_err(),

@@ -61,22 +61,30 @@ impl MapFd for std::os::fd::BorrowedFd<'_> {
 }
 
 const AT_EMPTY_PATH: usize = 0x1000;
+const STATX_TYPE: u32 = 0x1;
 const STATX_SIZE: u32 = 0x200;
+const S_IFMT: u16 = 0o170_000;
+const S_IFREG: u16 = 0o100_000;
 /// `struct statx` is 256 bytes with the same layout on every architecture
-/// (it was designed so); `stx_mask` is the `u32` at byte 0 and `stx_size`
-/// the `u64` at byte 40.
-const STATX_WORDS: usize = 256 / 8;
-const STX_SIZE_WORD: usize = 40 / 8;
+/// (it was designed so): `stx_mask` is the `u32` at byte 0, `stx_mode` the
+/// `u16` at byte 28 and `stx_size` the `u64` at byte 40.
+const STATX_BYTES: usize = 256;
 
-/// The size of the file behind `fd`, from `statx(fd, "", AT_EMPTY_PATH,
-/// STATX_SIZE)`: no libc, and no per-architecture `struct stat`.
+/// The size of the regular file behind `fd`, from `statx(fd, "",
+/// AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE)`: no libc, and no
+/// per-architecture `struct stat`.
 ///
 /// # Errors
 ///
-/// `statx(2)`'s: `EBADF` for a bad descriptor, `ENOSYS` before Linux 4.11;
-/// `ENODATA` if the kernel did not report a size.
+/// `statx(2)`'s: `EBADF` for a bad descriptor, `ENOSYS` before Linux 4.11.
+/// `ENODEV` for anything but a regular file (a pipe, socket, directory or
+/// device): its size says nothing about what could be mapped, and an empty
+/// map would silently show nothing; `ENODEV` is what `mmap(2)` answers for
+/// most of them, and a device can still be mapped with an explicit length.
+/// `ENODATA` if the kernel did not report type and size.
 pub(crate) fn file_len(fd: i32) -> Result<u64> {
-    let mut buf = [0u64; STATX_WORDS];
+    // u64 elements for the alignment of stx_size; read back as bytes.
+    let mut buf = [0u64; STATX_BYTES / 8];
     // SAFETY: the kernel writes at most 256 bytes, the size of buf, and
     // reads only the NUL-terminated empty path.
     ret(unsafe {
@@ -85,13 +93,19 @@ pub(crate) fn file_len(fd: i32) -> Result<u64> {
             fd as isize as usize,
             c"".as_ptr() as usize,
             AT_EMPTY_PATH,
-            STATX_SIZE as usize,
+            (STATX_TYPE | STATX_SIZE) as usize,
             buf.as_mut_ptr() as usize,
         )
     })?;
     let [m0, m1, m2, m3, ..] = buf[0].to_ne_bytes();
-    if u32::from_ne_bytes([m0, m1, m2, m3]) & STATX_SIZE == 0 {
+    let [.., t0, t1, _, _] = buf[3].to_ne_bytes();
+    let mask = u32::from_ne_bytes([m0, m1, m2, m3]);
+    let mode = u16::from_ne_bytes([t0, t1]);
+    if mask & (STATX_TYPE | STATX_SIZE) != STATX_TYPE | STATX_SIZE {
         return Err(Errno::ENODATA);
     }
-    Ok(buf[STX_SIZE_WORD])
+    if mode & S_IFMT != S_IFREG {
+        return Err(Errno::ENODEV);
+    }
+    Ok(buf[5])
 }

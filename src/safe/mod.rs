@@ -24,7 +24,8 @@ use inner::Inner;
 /// # Length
 ///
 /// Without [`len`](Self::len), a file map covers the file from `offset` to
-/// its end, read from the kernel with `statx(2)` when mapping. An empty
+/// its end, read from the kernel with `statx(2)` when mapping (so Linux
+/// 4.11 or later; give a length on older kernels). An empty
 /// file, `offset` at the end of the file, or `len(0)` all give an empty map:
 /// no `mmap` call, no error, and an empty (never dangling) slice. An
 /// anonymous map without `len` is empty too.
@@ -37,11 +38,13 @@ use inner::Inner;
 /// - `offset + len` beyond `u64::MAX`: `EOVERFLOW`;
 /// - a length over `isize::MAX`, or one that overflows once the page delta
 ///   is added and it is rounded up to whole pages: `ENOMEM`;
-/// - without `len`, an `offset` past the end of the file: `EINVAL`;
+/// - without `len`, an `offset` past the end of the file: `EINVAL`, and a
+///   descriptor that is not a regular file (pipe, socket, directory,
+///   device; their sizes mean nothing here): `ENODEV`;
 /// - extra flags ([`flags`](Self::flags)) that would change the map's type
 ///   or place: `EINVAL`;
 /// - then whatever `statx(2)` and `mmap(2)` answer (`EBADF`, `EACCES` for a
-///   protection the descriptor does not allow, `ENODEV` for a pipe, ...).
+///   protection the descriptor does not allow, `ENODEV` for a pipe with a `len`, ...).
 ///
 /// # Why mapping a file is `unsafe`
 ///
