@@ -3,7 +3,10 @@
 //! [`ret`]; nothing else happens on the way (the one exception, `mincore`'s
 //! vector length check, is what keeps the kernel inside the caller's slice).
 
-use crate::arch::{syscall1, syscall2, syscall3, syscall5, syscall6};
+use crate::arch::{syscall1, syscall2, syscall3, syscall5};
+// s390x passes mmap's six arguments by pointer: no six-argument call there.
+#[cfg(not(target_arch = "s390x"))]
+use crate::arch::syscall6;
 use crate::{c_void, Result};
 use crate::{Advice, Errno, MapFlags, MlockAllFlags, MlockFlags, MremapFlags, MsFlags, Prot};
 use syscalls::Sysno;
@@ -32,6 +35,14 @@ const fn int(v: core::ffi::c_int) -> usize {
 /// mapping is unmapped again and the answer is `EEXIST`, as `mmap(2)`
 /// advises.
 ///
+/// On x86 (i686) and arm the call is `mmap2`, which takes the offset in
+/// 4096-byte units: an offset that is not a multiple of 4096 is `EINVAL`
+/// before any syscall (as musl and glibc answer; truncating it would map
+/// the wrong bytes), and so is one of 16 TiB (2^44) or more, whose unit
+/// count does not fit the 32-bit register (again as musl and glibc do).
+/// Offsets of 4 GiB and more below that work. On s390x the call is the old
+/// one-pointer `mmap`; the six words go in a block on the stack.
+///
 /// # Safety
 ///
 /// With [`MapFlags::FIXED`] the new mapping replaces whatever was mapped at
@@ -52,6 +63,7 @@ pub unsafe fn mmap(
 ) -> Result<*mut c_void> {
     // SAFETY: the caller upholds mmap's contract; the kernel reads no memory
     // of ours for this call.
+    #[cfg(not(any(target_arch = "x86", target_arch = "arm", target_arch = "s390x")))]
     let r = unsafe {
         syscall6(
             Sysno::mmap as usize,
@@ -62,6 +74,40 @@ pub unsafe fn mmap(
             int(fd),
             offset as usize,
         )
+    };
+    // mmap2: the offset in 4096-byte units, whatever the page size.
+    #[cfg(any(target_arch = "x86", target_arch = "arm"))]
+    let r = {
+        if offset % 4096 != 0 || offset >> 12 > u32::MAX as u64 {
+            return Err(Errno::EINVAL);
+        }
+        // SAFETY: as above; the unit count fits the register.
+        unsafe {
+            syscall6(
+                Sysno::mmap2 as usize,
+                addr as usize,
+                len,
+                int(prot.bits()),
+                int(flags.bits()),
+                int(fd),
+                (offset >> 12) as usize,
+            )
+        }
+    };
+    // The old mmap: one pointer to the six arguments.
+    #[cfg(target_arch = "s390x")]
+    let r = {
+        let block: [usize; 6] = [
+            addr as usize,
+            len,
+            int(prot.bits()),
+            int(flags.bits()),
+            int(fd),
+            offset as usize,
+        ];
+        // SAFETY: as above; the kernel reads the six words of `block`, which
+        // lives until the call returns.
+        unsafe { syscall1(Sysno::mmap as usize, block.as_ptr() as usize) }
     };
     let a = ret(r)?;
     // Kernels before 4.17 (and qemu-user 7.2) do not know
