@@ -94,7 +94,7 @@ fn constants_match_libc() {
     // libc has MADV_COLLAPSE for glibc targets only.
     #[cfg(target_env = "gnu")]
     same_as_libc!(MADV_COLLAPSE);
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
     same_as_libc!(MAP_32BIT);
     #[cfg(all(target_arch = "aarch64", target_env = "gnu"))]
     same_as_libc!(PROT_BTI, PROT_MTE);
@@ -104,7 +104,9 @@ fn constants_match_libc() {
 /// kernel headers (`<linux/mman.h>` and what it includes) with its C
 /// compiler: PROT_SEM, MAP_UNINITIALIZED, MAP_HUGE_16KB, MADV_COLLAPSE (musl),
 /// PKEY_DISABLE_ACCESS, PKEY_DISABLE_WRITE, and for aarch64 PKEY_DISABLE_EXECUTE
-/// and PKEY_DISABLE_READ, for x86_64 MAP_ABOVE4G. Debian 12's headers (Linux
+/// and PKEY_DISABLE_READ, for x86_64 and x86 MAP_ABOVE4G, for powerpc64
+/// PROT_SAO, MAP_RENAME and PKEY_DISABLE_EXECUTE (and, a second time, the
+/// values powerpc64 overrides: MAP_LOCKED, MAP_NORESERVE, MCL_*). Debian 12's headers (Linux
 /// 6.1) predate MAP_DROPPABLE (6.11), MAP_ABOVE4G (6.5), MADV_GUARD_INSTALL
 /// and MADV_GUARD_REMOVE (6.13) and the aarch64 POE keys (6.12): those are
 /// checked when the headers have them and otherwise against Linux 6.18's
@@ -115,7 +117,7 @@ fn constants_match_libc() {
 /// PKEY_DISABLE_READ 0x8), read by hand.
 #[test]
 fn constants_match_kernel_headers() {
-    #[allow(unused_mut)] // only x86_64 and aarch64 add their own
+    #[allow(unused_mut)] // only x86_64, x86, aarch64 and powerpc64 add their own
     let mut checks = vec![
         ("PROT_SEM", c::PROT_SEM),
         ("MAP_UNINITIALIZED", c::MAP_UNINITIALIZED),
@@ -127,8 +129,19 @@ fn constants_match_kernel_headers() {
         ("PKEY_DISABLE_WRITE", c::PKEY_DISABLE_WRITE),
         ("MAP_DROPPABLE", c::MAP_DROPPABLE),
     ];
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
     checks.push(("MAP_ABOVE4G", c::MAP_ABOVE4G));
+    #[cfg(target_arch = "powerpc64")]
+    checks.extend([
+        ("PROT_SAO", c::PROT_SAO),
+        ("MAP_RENAME", c::MAP_RENAME),
+        ("MAP_LOCKED", c::MAP_LOCKED),
+        ("MAP_NORESERVE", c::MAP_NORESERVE),
+        ("MCL_CURRENT", c::MCL_CURRENT),
+        ("MCL_FUTURE", c::MCL_FUTURE),
+        ("MCL_ONFAULT", c::MCL_ONFAULT),
+        ("PKEY_DISABLE_EXECUTE", c::PKEY_DISABLE_EXECUTE),
+    ]);
     #[cfg(target_arch = "aarch64")]
     checks.extend([
         ("PKEY_DISABLE_EXECUTE", c::PKEY_DISABLE_EXECUTE),
@@ -149,6 +162,12 @@ fn constants_match_kernel_headers() {
     // The target's compiler (the headers differ per architecture).
     let cc = if cfg!(target_arch = "x86_64") {
         "cc".to_owned()
+    } else if cfg!(target_arch = "x86") {
+        "i686-linux-gnu-gcc".to_owned()
+    } else if cfg!(target_arch = "arm") {
+        "arm-linux-gnueabihf-gcc".to_owned()
+    } else if cfg!(target_arch = "powerpc64") {
+        "powerpc64le-linux-gnu-gcc".to_owned()
     } else {
         format!("{}-linux-gnu-gcc", std::env::consts::ARCH)
     };

@@ -2,7 +2,7 @@
 //! inputs with their exact errno.
 
 mod common;
-use common::{hole, maps_line, page, qemu, TempFile};
+use common::{hole, maps_line, page, qemu, qemu32, TempFile};
 
 use core::ptr::null_mut;
 use mmap_native::*;
@@ -285,11 +285,14 @@ fn msync_errors() {
         Err(Errno::EINVAL)
     );
     unmap(p, page());
-    assert_eq!(
-        unsafe { msync(hole(), page(), MsFlags::SYNC) },
-        Err(Errno::ENOMEM),
-        "unmapped"
-    );
+    let r = unsafe { msync(hole(), page(), MsFlags::SYNC) };
+    if qemu32() {
+        // qemu-user 7.2 on a 32-bit guest (qemu-arm) reserves the whole
+        // guest address space on the host and passes the call on there: 0.
+        assert_eq!(r, Ok(()), "unmapped (qemu-user, 32-bit guest)");
+    } else {
+        assert_eq!(r, Err(Errno::ENOMEM), "unmapped");
+    }
 }
 
 #[test]
@@ -323,11 +326,13 @@ fn mprotect_errors() {
         "unknown bit"
     );
     unmap(p, page());
-    assert_eq!(
-        unsafe { mprotect(hole(), page(), Prot::READ) },
-        Err(Errno::ENOMEM),
-        "unmapped"
-    );
+    let r = unsafe { mprotect(hole(), page(), Prot::READ) };
+    if qemu32() {
+        // As for msync: qemu-arm 7.2 answers 0 for an unmapped range.
+        assert_eq!(r, Ok(()), "unmapped (qemu-user, 32-bit guest)");
+    } else {
+        assert_eq!(r, Err(Errno::ENOMEM), "unmapped");
+    }
 }
 
 #[test]

@@ -14,6 +14,13 @@ pub fn qemu() -> bool {
     std::env::var_os("MMAP_NATIVE_QEMU").is_some()
 }
 
+/// Under qemu-user on a 32-bit guest (qemu-arm; qemu-i386 would be the
+/// same): qemu 7.2 reserves the whole guest address space on the host, and
+/// so answers some calls on unmapped ranges differently again.
+pub fn qemu32() -> bool {
+    qemu() && cfg!(target_pointer_width = "32")
+}
+
 pub fn page() -> usize {
     mmap_native::page_size()
 }
