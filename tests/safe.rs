@@ -76,6 +76,13 @@ fn pattern(len: usize) -> Vec<u8> {
         .collect()
 }
 
+/// Set by `qemu/qemu-run` for runs under qemu-user (its value is the
+/// arch): where qemu answers differently from Linux, a test checks qemu's
+/// answer instead and says so.
+fn qemu() -> bool {
+    std::env::var_os("MMAP_NATIVE_QEMU").is_some()
+}
+
 fn page() -> usize {
     page_size()
 }
@@ -393,10 +400,16 @@ fn errors_are_errnos_and_leave_nothing_mapped() {
     let r = unsafe { MmapOptions::new().map(dir.as_raw_fd()) };
     assert_eq!(r.unwrap_err(), Errno::ENODEV);
     // SAFETY: as above.
-    assert_eq!(
-        unsafe { MmapOptions::new().len(1).map(fds[0]) }.unwrap_err(),
-        Errno::ENODEV
-    );
+    let e = unsafe { MmapOptions::new().len(1).map(fds[0]) }.unwrap_err();
+    if qemu() && e == Errno::EINVAL {
+        // qemu-user with a guest page size above the host's (`-p 65536`)
+        // checks a file mapping itself before the host kernel sees it, and
+        // answers EINVAL where Linux says ENODEV. Still an error, and
+        // still nothing mapped.
+        eprintln!("qemu-user: mmap of a pipe is EINVAL here, ENODEV on Linux");
+    } else {
+        assert_eq!(e, Errno::ENODEV);
+    }
     // SAFETY: closing our own descriptors.
     unsafe {
         libc::close(fds[0]);
@@ -468,7 +481,15 @@ fn map_copy_writes_stay_private() {
     // SAFETY: no reference into the map is live; we accept that DONTNEED
     // throws the private copy away, so the file's bytes show again.
     unsafe { m.unchecked_advise(Advice::DONTNEED) }.unwrap();
-    assert_eq!(&m[..], &data[7..]);
+    if qemu() && m.iter().all(|&b| b == 0xEE) {
+        // qemu-user passes MADV_DONTNEED to the host only for pages it maps
+        // one to one; with a guest page size above the host's (`-p 65536`)
+        // a file map's last page is emulated, and qemu drops the advice
+        // while answering success (qemu 7.2 `target_madvise`).
+        eprintln!("qemu-user: MADV_DONTNEED ignored on an emulated file map");
+    } else {
+        assert_eq!(&m[..], &data[7..]);
+    }
 }
 
 #[test]

@@ -23,20 +23,24 @@ pub(crate) struct Inner {
     /// A private anonymous mapping: growing it only ever adds zeroed pages,
     /// never bytes without backing, so a safe `remap` may grow it.
     anon: bool,
+    /// The page size the map was made with, so that all its arithmetic
+    /// agrees with itself even if the crate's cached page size is replaced
+    /// later (`init_page_size_from_auxv`). 1 for an empty map.
+    page: usize,
 }
 
 /// Invariants kept by every constructor and by `remap`, relied on by all
 /// the unchecked arithmetic below: `len <= isize::MAX`, and `delta + len`
 /// rounded up to whole pages neither overflows nor exceeds `isize::MAX`.
 /// A length that breaks them is `ENOMEM`, the kernel's own answer to a
-/// length it cannot fit.
+/// length it cannot fit. Returns that rounded length.
 fn region_len(delta: usize, len: usize, page: usize) -> Result<usize> {
     let total = delta.checked_add(len).ok_or(Errno::ENOMEM)?;
     let rounded = total.checked_add(page - 1).ok_or(Errno::ENOMEM)? & !(page - 1);
     if len > isize::MAX as usize || rounded > isize::MAX as usize {
         return Err(Errno::ENOMEM);
     }
-    Ok(total)
+    Ok(rounded)
 }
 
 impl Inner {
@@ -48,6 +52,7 @@ impl Inner {
             len: 0,
             delta: 0,
             anon: false,
+            page: 1,
         }
     }
 
@@ -86,13 +91,13 @@ impl Inner {
         // The page size is a power of two that fits in usize, so the
         // remainder does too.
         let delta = usize::try_from(offset % page as u64).map_err(|_| Errno::EINVAL)?;
-        let total = region_len(delta, len, page)?;
+        let mapped = region_len(delta, len, page)?;
         // SAFETY: no MAP_FIXED (the caller's contract), so the kernel picks
         // a fresh range and no existing memory is touched.
         let base = unsafe {
             crate::mmap(
                 ptr::null_mut(),
-                total,
+                mapped,
                 prot,
                 flags,
                 fd,
@@ -104,7 +109,7 @@ impl Inner {
             // it never does without MAP_FIXED; refuse rather than hand out
             // a null slice.
             // SAFETY: the mapping is ours and nothing refers to it yet.
-            let _ = unsafe { crate::munmap(base, total) };
+            let _ = unsafe { crate::munmap(base, mapped) };
             return Err(Errno::ENOMEM);
         };
         Ok(Inner {
@@ -113,6 +118,7 @@ impl Inner {
             delta,
             anon: flags.contains(MapFlags::ANONYMOUS)
                 && flags.bits() & crate::consts::MAP_TYPE == crate::consts::MAP_PRIVATE,
+            page,
         })
     }
 
@@ -133,11 +139,20 @@ impl Inner {
         self.ptr.as_ptr().wrapping_sub(self.delta).cast()
     }
 
+    /// `n` rounded up to whole pages. The kernel rounds every length it is
+    /// given the same way, so this changes nothing on Linux; but qemu-user
+    /// with a guest page larger than the host's (`-p 65536`) mistracks a
+    /// mapping resized to a partial page, so every length passed on is
+    /// whole pages. Cannot overflow for the map's own lengths: see
+    /// [`region_len`].
+    fn whole_pages(&self, n: usize) -> usize {
+        (n + (self.page - 1)) & !(self.page - 1)
+    }
+
     /// The whole mapping, from its page-aligned start, for calls that act
     /// on all of it; `None` for an empty map, which owns no pages.
     fn whole(&self) -> Option<(*mut c_void, usize)> {
-        // delta + len cannot overflow: an invariant of every constructor.
-        (self.len != 0).then(|| (self.base(), self.delta + self.len))
+        (self.len != 0).then(|| (self.base(), self.whole_pages(self.delta + self.len)))
     }
 
     /// The page-aligned span that covers `offset..offset + len` of the
@@ -155,15 +170,13 @@ impl Inner {
         if len == 0 {
             return Ok(None);
         }
-        // A non-empty map was created with a known page size, so this is
-        // the cached value, not the fallback.
-        let page = crate::page_size();
-        // Cannot overflow: end <= self.len and delta + self.len fits.
+        // Cannot overflow: end <= self.len, and delta + self.len rounded up
+        // fits.
         let start = self.delta + offset;
-        let aligned = start - start % page;
+        let aligned = start - start % self.page;
         Ok(Some((
             self.base().cast::<u8>().wrapping_add(aligned).cast(),
-            self.delta + end - aligned,
+            self.whole_pages(self.delta + end) - aligned,
         )))
     }
 
@@ -273,7 +286,7 @@ impl Inner {
         if new_len == 0 {
             return Err(Errno::EINVAL);
         }
-        let new = region_len(self.delta, new_len, crate::page_size())?;
+        let new = region_len(self.delta, new_len, self.page)?;
         let flags = if may_move {
             MremapFlags::MAYMOVE
         } else {
