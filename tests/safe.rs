@@ -673,6 +673,14 @@ fn truncated_file_raises_sigbus() {
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
     if pid == 0 {
+        // No core file (in the working directory, or qemu-user's
+        // qemu_*.core) for a death the test asks for.
+        let no_core = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: setrlimit is a plain syscall, fine in a forked child.
+        unsafe { libc::setrlimit(libc::RLIMIT_CORE, &no_core) };
         // SAFETY: none: this is the read past the truncated end that the
         // docs warn about; the kernel answers it with SIGBUS.
         let b = unsafe { at.read_volatile() };

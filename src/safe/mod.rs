@@ -113,9 +113,11 @@ impl MmapOptions {
     }
 
     /// How many bytes to map. Without it, a file map reaches to the end of
-    /// the file. With it, the file's size is not checked: bytes of the map
-    /// past the end of the file raise `SIGBUS` when touched (see the
-    /// `# Safety` of [`map`](Self::map)).
+    /// the file. With it, the file's size is not checked (the file may be
+    /// meant to grow): pages of the map wholly past the end of the file
+    /// raise `SIGBUS` when touched, so the `unsafe` constructors require
+    /// the file to be long enough (see the `# Safety` of
+    /// [`map`](Self::map)).
     pub fn len(&mut self, len: usize) -> &mut Self {
         self.len = Some(len);
         self
@@ -217,8 +219,9 @@ impl MmapOptions {
     /// in this one) may change the mapped part of the file, or truncate the
     /// file below `offset + len`: a change breaks the promise of the
     /// `&[u8]` the map gives out, and touching a page past a truncated end
-    /// raises `SIGBUS`. With an explicit [`len`](Self::len) reaching past
-    /// the end of the file, the bytes past it must not be touched at all.
+    /// raises `SIGBUS`. With an explicit [`len`](Self::len), the file must
+    /// reach at least to `offset + len` for as long as the map lives: a
+    /// `&[u8]` may not cover pages that have no backing.
     pub unsafe fn map<F: MapFd>(&self, file: F) -> Result<Mmap> {
         // SAFETY: the caller's contract, passed on.
         let inner = unsafe { self.map_file(file.map_fd(), Prot::READ, MapFlags::SHARED) }?;
