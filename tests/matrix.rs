@@ -17,36 +17,8 @@ use mmap_native::{Advice, Errno, MapFlags, MlockFlags, MremapFlags, MsFlags, Pro
 use std::collections::BTreeMap;
 use std::os::unix::io::AsRawFd;
 
-/// Allocations come from a static arena and are never returned, so the C
-/// library's allocator (musl's maps and unmaps as it goes) cannot move the
-/// `/proc/self/maps` count that the leak check reads.
-struct Bump;
-const ARENA: usize = 32 << 20;
-static mut HEAP: [u8; ARENA] = [0; ARENA];
-static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-unsafe impl std::alloc::GlobalAlloc for Bump {
-    unsafe fn alloc(&self, l: std::alloc::Layout) -> *mut u8 {
-        use std::sync::atomic::Ordering::Relaxed;
-        let base = std::ptr::addr_of_mut!(HEAP) as *mut u8;
-        let mut cur = NEXT.load(Relaxed);
-        loop {
-            let start = (base as usize + cur).next_multiple_of(l.align()) - base as usize;
-            let end = start + l.size();
-            if end > ARENA {
-                return std::ptr::null_mut();
-            }
-            match NEXT.compare_exchange(cur, end, Relaxed, Relaxed) {
-                Ok(_) => return base.add(start),
-                Err(c) => cur = c,
-            }
-        }
-    }
-    unsafe fn dealloc(&self, _: *mut u8, _: std::alloc::Layout) {}
-}
-
 #[global_allocator]
-static A: Bump = Bump;
+static A: common::Bump = common::Bump;
 
 /// Success (whatever the value), or the errno.
 type Ans = Result<(), i32>;

@@ -98,3 +98,42 @@ pub fn hole() -> *mut core::ffi::c_void {
         .expect("nothing unmapped at 16 or 8 pages up");
     addr as *mut core::ffi::c_void
 }
+
+/// A global allocator for the harness-less tests that count
+/// `/proc/self/maps` lines: allocations come from a static arena and are
+/// never returned, so the C library's allocator (musl's maps and unmaps as
+/// it goes) cannot move the count. `bump_mark`/`bump_reset` let a loop give
+/// back what one iteration allocated, once all of it is dropped.
+pub struct Bump;
+const ARENA: usize = 64 << 20;
+static mut HEAP: [u8; ARENA] = [0; ARENA];
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl std::alloc::GlobalAlloc for Bump {
+    unsafe fn alloc(&self, l: std::alloc::Layout) -> *mut u8 {
+        let base = std::ptr::addr_of_mut!(HEAP) as *mut u8;
+        let mut cur = NEXT.load(Ordering::Relaxed);
+        loop {
+            let start = (base as usize + cur).next_multiple_of(l.align()) - base as usize;
+            let end = start + l.size();
+            if end > ARENA {
+                return std::ptr::null_mut();
+            }
+            match NEXT.compare_exchange(cur, end, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return unsafe { base.add(start) },
+                Err(c) => cur = c,
+            }
+        }
+    }
+    unsafe fn dealloc(&self, _: *mut u8, _: std::alloc::Layout) {}
+}
+
+pub fn bump_mark() -> usize {
+    NEXT.load(Ordering::Relaxed)
+}
+
+/// # Safety
+/// Everything allocated since `mark` must be dropped already.
+pub unsafe fn bump_reset(mark: usize) {
+    NEXT.store(mark, Ordering::Relaxed);
+}
