@@ -36,6 +36,15 @@
 //! ```
 #![no_std]
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
+// No panic paths and no unchecked arithmetic in the library: every overflow
+// is an Errno or is proved impossible where it is written (wrapping_*).
+#![deny(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 #[cfg(feature = "std")]
@@ -94,11 +103,11 @@ pub mod consts {
 pub use core::ffi::c_void;
 pub use flags::{Advice, MapFlags, MlockAllFlags, MlockFlags, MremapFlags, MsFlags, Prot};
 pub use page::{init_page_size_from_auxv, init_page_size_from_envp, page_size, try_page_size};
-pub use safe::{MapFd, Mmap, MmapMut, MmapOptions, MmapRaw};
 pub use raw::{
     madvise, mincore, mlock, mlock2, mlockall, mmap, mprotect, mremap, msync, munlock, munlockall,
     munmap,
 };
+pub use safe::{MapFd, Mmap, MmapMut, MmapOptions, MmapRaw};
 /// An error number from the kernel (`EINVAL`, `ENOMEM`, ...), with its name
 /// and message available without `std`.
 pub use syscalls::Errno;

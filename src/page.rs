@@ -153,7 +153,10 @@ fn from_prctl() -> Result<usize> {
         )
     })?;
     // It returns the full size, which may exceed what it copied.
-    let words = n.min(core::mem::size_of_val(&buf)) / size_of::<usize>();
+    let words = n
+        .min(core::mem::size_of_val(&buf))
+        .checked_div(size_of::<usize>())
+        .unwrap_or(0);
     find(buf.get(..words).unwrap_or(&buf))
 }
 
@@ -178,7 +181,7 @@ fn from_proc() -> Result<usize> {
                 Sysno::read as usize,
                 fd,
                 buf.as_mut_ptr().cast::<u8>().add(filled) as usize,
-                cap - filled,
+                cap.saturating_sub(filled),
             )
         });
         match r {
@@ -186,7 +189,8 @@ fn from_proc() -> Result<usize> {
             Err(e) => break Err(e),
             Ok(0) => break Ok(()),
             Ok(n) => {
-                filled += n;
+                // The kernel returns at most what was asked for.
+                filled = filled.saturating_add(n).min(cap);
                 if filled == cap {
                     break Ok(());
                 }
@@ -196,5 +200,8 @@ fn from_proc() -> Result<usize> {
     // SAFETY: closing the descriptor we opened above, used nowhere else.
     let _ = unsafe { syscall1(Sysno::close as usize, fd) };
     result?;
-    find(buf.get(..filled / size_of::<usize>()).unwrap_or(&buf))
+    find(
+        buf.get(..filled.checked_div(size_of::<usize>()).unwrap_or(0))
+            .unwrap_or(&buf),
+    )
 }

@@ -36,7 +36,9 @@ pub(crate) struct Inner {
 /// length it cannot fit. Returns that rounded length.
 fn region_len(delta: usize, len: usize, page: usize) -> Result<usize> {
     let total = delta.checked_add(len).ok_or(Errno::ENOMEM)?;
-    let rounded = total.checked_add(page - 1).ok_or(Errno::ENOMEM)? & !(page - 1);
+    // `page` is a power of two (checked where it is read), so never 0.
+    let mask = page.wrapping_sub(1);
+    let rounded = total.checked_add(mask).ok_or(Errno::ENOMEM)? & !mask;
     if len > isize::MAX as usize || rounded > isize::MAX as usize {
         return Err(Errno::ENOMEM);
     }
@@ -90,7 +92,8 @@ impl Inner {
         let page = crate::try_page_size()?;
         // The page size is a power of two that fits in usize, so the
         // remainder does too.
-        let delta = usize::try_from(offset % page as u64).map_err(|_| Errno::EINVAL)?;
+        let rem = offset.checked_rem(page as u64).ok_or(Errno::EINVAL)?;
+        let delta = usize::try_from(rem).map_err(|_| Errno::EINVAL)?;
         let mapped = region_len(delta, len, page)?;
         // SAFETY: no MAP_FIXED (the caller's contract), so the kernel picks
         // a fresh range and no existing memory is touched.
@@ -101,7 +104,8 @@ impl Inner {
                 prot,
                 flags,
                 fd,
-                offset - delta as u64,
+                // delta is offset's remainder, so no wrap.
+                offset.wrapping_sub(delta as u64),
             )
         }?;
         let Some(ptr) = NonNull::new(base.cast::<u8>().wrapping_add(delta)) else {
@@ -146,13 +150,19 @@ impl Inner {
     /// whole pages. Cannot overflow for the map's own lengths: see
     /// [`region_len`].
     fn whole_pages(&self, n: usize) -> usize {
-        (n + (self.page - 1)) & !(self.page - 1)
+        let mask = self.page.wrapping_sub(1);
+        n.wrapping_add(mask) & !mask
     }
 
     /// The whole mapping, from its page-aligned start, for calls that act
     /// on all of it; `None` for an empty map, which owns no pages.
     fn whole(&self) -> Option<(*mut c_void, usize)> {
-        (self.len != 0).then(|| (self.base(), self.whole_pages(self.delta + self.len)))
+        (self.len != 0).then(|| {
+            (
+                self.base(),
+                self.whole_pages(self.delta.wrapping_add(self.len)),
+            )
+        })
     }
 
     /// The page-aligned span that covers `offset..offset + len` of the
@@ -172,11 +182,12 @@ impl Inner {
         }
         // Cannot overflow: end <= self.len, and delta + self.len rounded up
         // fits.
-        let start = self.delta + offset;
-        let aligned = start - start % self.page;
+        let start = self.delta.wrapping_add(offset);
+        let aligned = start & !self.page.wrapping_sub(1);
         Ok(Some((
             self.base().cast::<u8>().wrapping_add(aligned).cast(),
-            self.whole_pages(self.delta + end) - aligned,
+            self.whole_pages(self.delta.wrapping_add(end))
+                .wrapping_sub(aligned),
         )))
     }
 
