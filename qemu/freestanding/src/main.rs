@@ -59,6 +59,71 @@ core::arch::global_asm!(
     entry = sym start,
 );
 
+// i386 cdecl: the argument goes on the stack, which is 16-byte aligned at
+// the call.
+#[cfg(target_arch = "x86")]
+core::arch::global_asm!(
+    ".globl _start",
+    "_start:",
+    "xor ebp, ebp",
+    "mov eax, esp",
+    "and esp, -16",
+    "sub esp, 12",
+    "push eax",
+    "call {entry}",
+    "ud2",
+    entry = sym start,
+);
+
+// ARM or Thumb alike: no `bic` on sp in Thumb, so through r1.
+#[cfg(target_arch = "arm")]
+core::arch::global_asm!(
+    ".globl _start",
+    "_start:",
+    "mov r0, sp",
+    "bic r1, r0, #15",
+    "mov sp, r1",
+    "mov r1, #0",
+    "mov lr, r1",
+    "bl {entry}",
+    "udf #0",
+    entry = sym start,
+);
+
+// The callee may store registers in the 160 bytes above its stack pointer;
+// the back chain word at 0(%r15) is zeroed, ending the chain.
+#[cfg(target_arch = "s390x")]
+core::arch::global_asm!(
+    ".globl _start",
+    "_start:",
+    "lgr %r2, %r15",
+    "aghi %r15, -160",
+    "xc 0(8,%r15), 0(%r15)",
+    "brasl %r14, {entry}",
+    ".word 0",
+    entry = sym start,
+);
+
+// ELFv2: r2 must hold the TOC pointer, computed from our own address; a
+// 32-byte minimal frame with a zero back chain below the aligned stack.
+#[cfg(target_arch = "powerpc64")]
+core::arch::global_asm!(
+    ".globl _start",
+    "_start:",
+    "bcl 20, 31, 2f",
+    "2: mflr 12",
+    "addis 2, 12, (.TOC. - 2b)@ha",
+    "addi 2, 2, (.TOC. - 2b)@l",
+    "mr 3, 1",
+    "clrrdi 1, 1, 4",
+    "li 0, 0",
+    "stdu 0, -32(1)",
+    "mtlr 0",
+    "bl {entry}",
+    "trap",
+    entry = sym start,
+);
+
 const AT_FDCWD: usize = -100isize as usize;
 const O_RDONLY: usize = 0;
 const O_RDWR: usize = 2;
@@ -66,8 +131,8 @@ const O_CREAT: usize = 0o100;
 const O_EXCL: usize = 0o200;
 const O_CLOEXEC: usize = 0o2_000_000;
 const SEEK_END: usize = 2;
-/// `\x7fELF`, read as a little-endian word (all three targets are).
-const ELF_MAGIC: u32 = u32::from_le_bytes(*b"\x7fELF");
+/// `\x7fELF`, read as a native-endian word (s390x is big-endian).
+const ELF_MAGIC: u32 = u32::from_ne_bytes(*b"\x7fELF");
 
 /// A step's result: the errno of a failed call, or 0 for a wrong value
 /// read back.
@@ -258,11 +323,15 @@ unsafe fn run(sp: *const usize, step: &mut &'static [u8]) -> Step {
         let m = mmap(null_mut(), ps, rw, MapFlags::SHARED, fd as i32, 0)?;
         fill(m, ps);
         msync(m, ps, MsFlags::SYNC)?;
-        let n = sys(syscall4(
+        // Offset 0 in every form: one register on 64-bit targets, a low and
+        // a high word on i686, a pad and two words on arm EABI.
+        let n = sys(syscalls::raw::syscall6(
             Sysno::pread64 as usize,
             fd,
             buf.as_mut_ptr() as usize,
             buf.len(),
+            0,
+            0,
             0,
         ))?;
         check(n == buf.len() && holds(buf.as_ptr().cast(), n, false))?;
