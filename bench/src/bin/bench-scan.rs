@@ -10,7 +10,8 @@
 //! and every method must produce the same sum.
 //!
 //! ```text
-//! bench-scan FILE [ROUNDS]      TSV on stdout: method, median GB/s, min, max, ratios
+//! bench-scan FILE [ROUNDS]          TSV on stdout: method, median GB/s, min, max, ratios
+//! bench-scan FILE ROUNDS METHOD      one method ROUNDS times (for a profiler)
 //! ```
 //!
 //! `FILE` is created (pseudo-random words) when it is missing or has the
@@ -250,6 +251,24 @@ fn main() {
     let _ = f.as_raw_fd();
     let expect = sum(&mem);
     let ms = methods(std::rc::Rc::new(mem));
+
+    // `bench-scan FILE ROUNDS METHOD`: run one method ROUNDS times and print
+    // its GB/s, for a profiler (`perf record bench-scan FILE 20 Mmap`).
+    if let Some(only) = args.get(3) {
+        let (_, m) = ms.iter().find(|(n, _)| n == only).unwrap_or_else(|| {
+            die(only, format!("no such method; one of: {:?}", ms.iter().map(|m| m.0).collect::<Vec<_>>()))
+        });
+        for _ in 0..rounds {
+            let t = Instant::now();
+            let s = m(path);
+            let dt = t.elapsed().as_secs_f64();
+            if s != expect {
+                die(only, "wrong sum");
+            }
+            println!("{only}\t{:.2}", size as f64 / dt / 1e9);
+        }
+        return;
+    }
 
     // Warm-up round, checking every method's sum.
     for (name, m) in &ms {
