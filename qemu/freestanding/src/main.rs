@@ -158,12 +158,10 @@ fn say(prefix: &[u8], step: &[u8]) {
     write(step);
 }
 
-/// Reports the running step (if any) as passed and names the next one.
+/// Reports the running step as passed and names the next one.
 #[inline(never)]
 fn next(step: &mut &'static [u8], name: &'static [u8]) {
-    if !step.is_empty() {
-        say(b"ok ", step);
-    }
+    say(b"ok ", step);
     *step = name;
 }
 
@@ -219,7 +217,7 @@ unsafe fn run(sp: *const usize, step: &mut &'static [u8]) -> Step {
     // SAFETY: argc and argv from the initial stack.
     let (argc, argv) = unsafe { (*sp, sp.add(1).cast::<*const u8>()) };
 
-    next(step, b"page-size\n");
+    // The first step, page-size, is named by the caller.
     // SAFETY: envp follows argv's NULL terminator, unchanged since exec.
     let ps = unsafe { mmap_native::init_page_size_from_envp(argv.add(argc + 1)) }?;
 
@@ -323,8 +321,17 @@ unsafe fn run(sp: *const usize, step: &mut &'static [u8]) -> Step {
         let m = mmap(null_mut(), ps, rw, MapFlags::SHARED, fd as i32, 0)?;
         fill(m, ps);
         msync(m, ps, MsFlags::SYNC)?;
-        // Offset 0 in every form: one register on 64-bit targets, a low and
-        // a high word on i686, a pad and two words on arm EABI.
+        // Offset 0: one register on 64-bit targets; in every 32-bit form
+        // (a low and a high word on i686, a pad and two words on arm EABI).
+        #[cfg(target_pointer_width = "64")]
+        let n = sys(syscall4(
+            Sysno::pread64 as usize,
+            fd,
+            buf.as_mut_ptr() as usize,
+            buf.len(),
+            0,
+        ))?;
+        #[cfg(target_pointer_width = "32")]
         let n = sys(syscalls::raw::syscall6(
             Sysno::pread64 as usize,
             fd,
@@ -346,7 +353,7 @@ unsafe fn run(sp: *const usize, step: &mut &'static [u8]) -> Step {
 /// pointer. Exits 0 when every step passed; else reports the failed step
 /// and exits with its errno (1: a wrong value read back).
 unsafe extern "C" fn start(sp: *const usize) -> ! {
-    let mut step: &'static [u8] = b"";
+    let mut step: &'static [u8] = b"page-size\n";
     // SAFETY: sp is the kernel's initial stack, as _start passes it.
     match unsafe { run(sp, &mut step) } {
         Ok(()) => exit(0),
