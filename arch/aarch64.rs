@@ -87,6 +87,10 @@ pub unsafe fn syscall6(
     r
 }
 
+/// The page size when the architecture has only one (0: it varies, ask
+/// the aux vector). aarch64 kernels are built for 4, 16 or 64 KiB pages: only the aux vector knows.
+pub const FIXED_PAGE_SIZE: usize = 0;
+
 /// aarch64's constant table: the asm-generic values plus its own.
 pub mod consts {
     pub use crate::generic::*;

@@ -114,6 +114,10 @@ pub unsafe fn syscall6(
     r
 }
 
+/// The page size when the architecture has only one (0: it varies, ask
+/// the aux vector). 32-bit arm Linux has 4 KiB pages only.
+pub const FIXED_PAGE_SIZE: usize = 4096;
+
 /// arm's constant table: exactly the asm-generic values
 /// (`arch/arm/include/uapi/asm/mman.h` only includes `asm-generic/mman.h`).
 pub mod consts {

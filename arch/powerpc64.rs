@@ -117,6 +117,10 @@ pub unsafe fn syscall6(
     r
 }
 
+/// The page size when the architecture has only one (0: it varies, ask
+/// the aux vector). powerpc64 kernels are built for 4 or 64 KiB pages: only the aux vector knows.
+pub const FIXED_PAGE_SIZE: usize = 0;
+
 /// powerpc's constant table (`arch/powerpc/include/uapi/asm/mman.h`): it
 /// includes only `asm-generic/mman-common.h`, not `asm-generic/mman.h`, and
 /// defines its own values for the flags that file would give.

@@ -93,6 +93,10 @@ pub unsafe fn syscall6(
     r
 }
 
+/// The page size when the architecture has only one (0: it varies, ask
+/// the aux vector). s390x Linux has 4 KiB pages only.
+pub const FIXED_PAGE_SIZE: usize = 4096;
+
 /// s390x's constant table: exactly the asm-generic values
 /// (`arch/s390/include/uapi/asm/mman.h` only includes `asm-generic/mman.h`).
 pub mod consts {

@@ -124,6 +124,10 @@ pub unsafe fn syscall6(
     r
 }
 
+/// The page size when the architecture has only one (0: it varies, ask
+/// the aux vector). i386 Linux has 4 KiB pages only.
+pub const FIXED_PAGE_SIZE: usize = 4096;
+
 /// x86's constant table: the asm-generic values plus the two flags of
 /// `arch/x86/include/uapi/asm/mman.h`, which i386 shares with x86_64.
 pub mod consts {

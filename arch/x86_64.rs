@@ -96,6 +96,10 @@ pub unsafe fn syscall6(
     r
 }
 
+/// The page size when the architecture has only one (0: it varies, ask
+/// the aux vector). x86_64 Linux has 4 KiB pages only.
+pub const FIXED_PAGE_SIZE: usize = 4096;
+
 /// x86_64's constant table: the asm-generic values plus its own.
 pub mod consts {
     pub use crate::generic::*;

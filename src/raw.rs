@@ -318,9 +318,17 @@ pub unsafe fn munlockall() -> Result<()> {
 /// `unsafe` because it takes a raw address like the rest of the raw layer.
 #[inline(always)]
 pub unsafe fn mincore(addr: *mut c_void, len: usize, vec: &mut [u8]) -> Result<()> {
-    // An unknown page size falls back to the smallest one Linux has, which
-    // asks for the most bytes and so can only err on the safe side.
-    let pages = len.div_ceil(crate::page_size());
+    // Where the architecture has one page size this is a constant and the
+    // check folds to a shift; elsewhere the cached aux vector value (an
+    // unknown one falls back to the smallest page Linux has, which asks for
+    // the most bytes and so can only err on the safe side).
+    let page = match crate::arch::FIXED_PAGE_SIZE {
+        0 => crate::page_size(),
+        fixed => fixed,
+    };
+    // A power of two, so ceil(len / page) needs no division.
+    let mask = page.wrapping_sub(1);
+    let pages = (len >> page.trailing_zeros()).wrapping_add(usize::from(len & mask != 0));
     if vec.len() < pages {
         return Err(Errno::EINVAL);
     }
