@@ -117,12 +117,21 @@ fn both_mmap(
             unsafe { m::munmap(p, len) }.unwrap();
         }
     }
-    let b = unsafe { libc::mmap(addr, len, prot.bits(), flags.bits(), fd, off as libc::off_t) };
+    let b = unsafe { c_mmap(addr, len, prot.bits(), flags.bits(), fd, off) };
     let b_ans = theirs(b == libc::MAP_FAILED);
     if b != libc::MAP_FAILED && !flags.intersects(MapFlags::FIXED | MapFlags::FIXED_NOREPLACE) {
         unsafe { libc::munmap(b, len) };
     }
     (ours(a), b_ans)
+}
+
+/// The C library's mmap with a 64-bit offset: 32-bit glibc's plain `mmap`
+/// takes a 32-bit `off_t` and would cut the offset before asking.
+unsafe fn c_mmap(a: *mut c_void, l: usize, p: i32, f: i32, fd: i32, off: u64) -> *mut c_void {
+    #[cfg(all(target_pointer_width = "32", target_env = "gnu"))]
+    return unsafe { libc::mmap64(a, l, p, f, fd, off as libc::off64_t) };
+    #[cfg(not(all(target_pointer_width = "32", target_env = "gnu")))]
+    return unsafe { libc::mmap(a, l, p, f, fd, off as libc::off_t) };
 }
 
 fn anon(len: usize) -> *mut c_void {
@@ -253,7 +262,7 @@ fn munmap_cases(t: &mut Matrix) {
     let a = ours(unsafe { m::munmap(x, 0) });
     let b = theirs(unsafe { libc::munmap(x, 0) } != 0);
     t.same("munmap", "len 0", a, b);
-    let h = hole();
+    let h = hole_addr();
     let a = ours(unsafe { m::munmap(h, p) });
     let b = theirs(unsafe { libc::munmap(h, p) } != 0);
     t.same("munmap", "a range with nothing mapped", a, b);
@@ -290,7 +299,7 @@ fn msync_cases(t: &mut Matrix) {
     );
     one("SYNC|ASYNC together", x, p, MsFlags::SYNC | MsFlags::ASYNC);
     one("unknown flag", x, p, MsFlags::from_bits_retain(8));
-    one("unmapped range", hole(), p, MsFlags::SYNC);
+    one("unmapped range", hole_addr(), p, MsFlags::SYNC);
     one("len 0", x, 0, MsFlags::SYNC);
     unsafe { m::munmap(x, p) }.unwrap();
 }
@@ -312,7 +321,7 @@ fn madvise_cases(t: &mut Matrix) {
         p,
         Advice::NORMAL,
     );
-    one("unmapped range", hole(), p, Advice::NORMAL);
+    one("unmapped range", hole_addr(), p, Advice::NORMAL);
     one("WILLNEED on anonymous memory", x, p, Advice::WILLNEED);
     one("REMOVE on private anonymous memory", x, p, Advice::REMOVE);
     unsafe { m::mlock(x, p) }.unwrap();
@@ -351,7 +360,7 @@ fn mprotect_cases(t: &mut Matrix) {
     };
     one("unknown bits", x, Prot::from_bits_retain(0x40));
     one("PROT_WRITE on a read-only shared file map", ro, RW);
-    one("unmapped range", hole(), Prot::READ);
+    one("unmapped range", hole_addr(), Prot::READ);
     one(
         "GROWSDOWN on a map that does not grow down",
         x,
@@ -371,10 +380,17 @@ fn mremap_cases(t: &mut Matrix) {
         let a_ans = ours(a);
         let b = unsafe { libc::mremap(old, ol, nl, fl.bits(), to) };
         let b_ans = theirs(b == libc::MAP_FAILED);
-        assert!(
-            a.is_err() && b == libc::MAP_FAILED,
-            "{case}: a bad case succeeded"
-        );
+        // A bad case that succeeds anyway (qemu-arm 7.2 remaps an unmapped
+        // old range: it reserves the whole guest space) made a new map, and
+        // the comparison says whether both did.
+        if let Ok(q) = a {
+            if q != old {
+                unsafe { m::munmap(q, nl) }.unwrap();
+            }
+        }
+        if b != libc::MAP_FAILED && b != old {
+            unsafe { libc::munmap(b, nl) };
+        }
         t.same("mremap", case, a_ans, b_ans);
     };
     one(
@@ -410,7 +426,7 @@ fn mremap_cases(t: &mut Matrix) {
         MremapFlags::from_bits_retain(0x40),
         n,
     );
-    let h = hole();
+    let h = hole_addr();
     one("unmapped old range", h, p, 2 * p, MremapFlags::MAYMOVE, n);
     let f = TempFile::new(&vec![1u8; p]);
     let s = unsafe { m::mmap(n, p, RW, MapFlags::SHARED, f.fd(), 0) }.unwrap();
@@ -452,7 +468,7 @@ fn mlock2_case(t: &mut Matrix, case: &str, a: Ans, b: Ans) {
 fn mlock_mincore_cases(t: &mut Matrix) {
     let p = page();
     let x = anon(p);
-    let h = hole();
+    let h = hole_addr();
     let a = ours(unsafe { m::mlock(h, p) });
     let b = theirs(unsafe { libc::mlock(h, p) } != 0);
     t.same("mlock", "unmapped range", a, b);
@@ -494,6 +510,21 @@ fn mlock_mincore_cases(t: &mut Matrix) {
     unsafe { m::munmap(x, p) }.unwrap();
 }
 
+/// qemu-arm 7.2 "succeeds" at mprotect/mremap of an unmapped range and then
+/// shows a page there: unmapping the hole again keeps the leak check about
+/// this crate. Natively there is nothing to unmap, which succeeds.
+fn clear_hole() {
+    unsafe { m::munmap(hole_addr(), 4 * page()) }.unwrap();
+}
+
+fn hole_addr() -> *mut c_void {
+    HOLE.with(|h| *h)
+}
+
+thread_local! {
+    static HOLE: *mut c_void = hole();
+}
+
 fn main() {
     // Warm up the C library's own allocations (musl's opendir mallocs from
     // a brk heap it then keeps) before the baseline.
@@ -510,11 +541,17 @@ fn main() {
     };
     mmap_cases(&mut t);
     munmap_cases(&mut t);
+    clear_hole();
     msync_cases(&mut t);
+    clear_hole();
     madvise_cases(&mut t);
+    clear_hole();
     mprotect_cases(&mut t);
+    clear_hole();
     mremap_cases(&mut t);
+    clear_hole();
     mlock_mincore_cases(&mut t);
+    clear_hole();
     let after = maps();
     let (maps1, fds1) = (after.len(), count_fds());
 

@@ -235,9 +235,18 @@ fn errors_are_errnos_and_leave_nothing_mapped() {
             Errno::ENOMEM,
         ),
         (
-            "len isize::MAX - delta at an unaligned offset",
+            // delta 1 + len, rounded up to pages, is isize::MAX + 1: the crate
+            // refuses (a 32-bit process on a 64-bit kernel could map just
+            // under 2 GiB, so this must not be left to the kernel).
+            "len that passes isize::MAX only with the unaligned start's delta",
             Box::new(move || {
-                unsafe { MmapOptions::new().offset(p as u64 + 1).len(big - p).map(fd) }.map(drop)
+                unsafe {
+                    MmapOptions::new()
+                        .offset(p as u64 + 1)
+                        .len(big - p + 1)
+                        .map(fd)
+                }
+                .map(drop)
             }),
             Errno::ENOMEM,
         ),

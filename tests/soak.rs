@@ -39,8 +39,8 @@ fn main() {
     let mut errors = 0usize;
     let mark = common::bump_mark();
     for i in 0..cycles {
-        let len = 1 + (i * 7919) % (3 * p);
-        let off = ((i * 104_729) % (2 * p)) as u64;
+        let len = 1 + i.wrapping_mul(7919) % (3 * p);
+        let off = (i.wrapping_mul(104_729) % (2 * p)) as u64;
         match i % 14 {
             0 => {
                 let mut m = MmapOptions::new().len(len).map_anon().unwrap();
