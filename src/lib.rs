@@ -5,7 +5,7 @@
 //! file per architecture, and works in `#![no_std]` programs that have no C
 //! library at all (static tools, loaders, startup code).
 //!
-//! Three layers, each only calling the one below:
+//! Layers, each only calling the ones below:
 //!
 //! 1. `arch/` (private): the syscall instruction and each architecture's
 //!    constant table, published as [`consts`].
@@ -16,6 +16,11 @@
 //!    instruction and the error check, with typed flags ([`Prot`],
 //!    [`MapFlags`], [`MsFlags`], [`Advice`], ...) and errors as [`Errno`].
 //! 3. The page size ([`page_size`]), read from the aux vector.
+//! 4. The safe layer: [`MmapOptions`] builds [`Mmap`] (`&[u8]`),
+//!    [`MmapMut`] (`&mut [u8]`) and [`MmapRaw`] (pointers only), each
+//!    unmapped when dropped. Mapping a file is `unsafe`: another process
+//!    can change the file under a `&[u8]`, or truncate it, and then touching
+//!    a page past the new end raises `SIGBUS`.
 //!
 //! ```
 //! use core::ptr;
