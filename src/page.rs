@@ -205,3 +205,55 @@ fn from_proc() -> Result<usize> {
             .unwrap_or(&buf),
     )
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    // One test, because it sets the cache that the others would read; the
+    // lib test binary has no other reader of the page size.
+    #[test]
+    fn kernel_sources_then_startup_code_hand_in() {
+        let p = try_page_size().unwrap();
+        assert!(p.is_power_of_two() && p >= MIN_PAGE_SIZE);
+        assert_eq!(PAGE_SIZE.load(Ordering::Relaxed), p);
+        assert_eq!(from_proc().unwrap(), p);
+        // prctl(PR_GET_AUXV) is Linux 6.4+, and qemu-user 7.2 says EINVAL.
+        if let Ok(q) = from_prctl() {
+            assert_eq!(q, p);
+        }
+
+        let auxv = [3, 0x1234, AT_PAGESZ, 16384, 25, 0x5678, AT_NULL, 0];
+        // SAFETY: a well-formed vector ending with AT_NULL.
+        let r = unsafe { init_page_size_from_auxv(auxv.as_ptr()) };
+        assert_eq!(r, Ok(16384));
+        assert_eq!(page_size(), 16384);
+        // envp: two strings, the null, then the aux vector.
+        let env: [usize; 7] = [0x1000, 0x2000, 0, AT_PAGESZ, 65536, AT_NULL, 0];
+        // SAFETY: a null-terminated array followed by an aux vector.
+        let r = unsafe { init_page_size_from_envp(env.as_ptr().cast::<*const u8>()) };
+        assert_eq!(r, Ok(65536));
+        assert_eq!(page_size(), 65536);
+        // A vector without a usable AT_PAGESZ changes nothing.
+        for bad in [
+            [AT_PAGESZ, 4097, AT_NULL, 0],
+            [AT_PAGESZ, 0, AT_NULL, 0],
+            [7, 1, AT_NULL, 0],
+        ] {
+            // SAFETY: well-formed, ending with AT_NULL.
+            let r = unsafe { init_page_size_from_auxv(bad.as_ptr()) };
+            assert_eq!(r, Err(Errno::EINVAL));
+        }
+        assert_eq!(page_size(), 65536);
+        PAGE_SIZE.store(p, Ordering::Relaxed);
+    }
+
+    #[test]
+    fn find_reads_pairs_up_to_at_null() {
+        assert_eq!(find(&[AT_PAGESZ, 8192, AT_NULL, 0]), Ok(8192));
+        assert_eq!(find(&[AT_NULL, 0, AT_PAGESZ, 8192]), Err(Errno::EINVAL));
+        assert_eq!(find(&[1, 2, AT_PAGESZ]), Err(Errno::EINVAL));
+        assert_eq!(find(&[]), Err(Errno::EINVAL));
+    }
+}
