@@ -461,11 +461,18 @@ fn counts_agree_with_vmtouch_and_fincore() {
     );
     let touched = agree(&a, host, "after mtouch -t");
     // The 5 GiB of the sparse file are a lot of page cache: on a machine
-    // shared with other work, reclaim can take some of it back between the
-    // touch and the counts (seen: 0.5%). The small files must be whole.
-    let (sparse, small) = touched.split_last().unwrap();
-    assert!(small.iter().all(|c| c.0 == c.1), "{touched:?}");
-    assert!(sparse.0 * 100 >= sparse.1 * 98, "sparse: {sparse:?}");
+    // shared with other work, reclaim can take some pages back between the
+    // touch and the counts (seen: 0.5% of the sparse file, 1 page of the
+    // 10 MiB one). The tools must agree on that exactly (above); the touch
+    // itself must have brought in the small files whole and nearly all of
+    // the large ones.
+    for (f, c) in a.files.iter().zip(&touched) {
+        if c.1 <= 16 {
+            assert_eq!(c.0, c.1, "{}: {touched:?}", f.display());
+        } else {
+            assert!(c.0 * 100 >= c.1 * 98, "{}: {c:?}", f.display());
+        }
+    }
 
     // JSON says the same.
     let out = mtouch(&["--json", a.tree.0.to_str().unwrap()]);
