@@ -902,6 +902,10 @@ impl Walker {
                 start * page,
                 ((i - start) * page).min(map.len() - start * page),
             );
+            // Read-ahead for the whole run first: the I/O goes out in large
+            // requests at once, instead of one read-around per fault.
+            // Advice that fails only costs speed.
+            let _ = map.advise_range(Advice::WILLNEED, off, len);
             if self.populate == Populate::Madvise {
                 match map.advise_range(Advice::POPULATE_READ, off, len) {
                     Ok(()) => continue,
@@ -911,9 +915,7 @@ impl Walker {
                     Err(e) => return Err(("madvise(MADV_POPULATE_READ)", e)),
                 }
             }
-            // Read-ahead for the run, then fault each page in. Advice that
-            // fails only costs speed.
-            let _ = map.advise_range(Advice::WILLNEED, off, len);
+            // Fault each page in.
             let mut p = off;
             let mut junk = 0u8;
             while p < off + len {
