@@ -23,7 +23,7 @@
 //! into a hole of the arena between a step and its refill.
 
 mod common;
-use common::qemu;
+use common::{qemu, Rng};
 
 // No C allocator: its mappings could land in a hole of an arena, and its
 // caching would move the leak check's count.
@@ -38,23 +38,6 @@ use std::fs::File;
 use std::os::unix::io::AsRawFd;
 
 const PAGES: usize = 32;
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn one_in(&mut self, n: usize) -> bool {
-        self.below(n) == 0
-    }
-}
 
 /// A range in the arena: page index, length in bytes, and whether the
 /// address is off the page by one byte.
@@ -561,7 +544,7 @@ fn main() {
         base: reserve(page),
         file: fb,
     };
-    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut rng = Rng::new(seed);
     let mut history: Vec<Op> = Vec::with_capacity(41);
     let mut va = vec![0u8; PAGES];
     let mut vb = vec![0u8; PAGES];

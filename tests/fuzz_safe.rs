@@ -5,22 +5,9 @@
 //! `MMAP_NATIVE_FUZZ_SAFE_ITERS=1000000 MMAP_NATIVE_FUZZ_SEED=3 cargo test --release --test fuzz_safe`.
 
 mod common;
-use common::{page, qemu, TempFile};
+use common::{page, qemu, Rng, TempFile};
 
 use mmap_native::{Errno, MapFlags, MmapOptions};
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn maps_naming(path: &std::path::Path) -> usize {
     let name = path.to_str().unwrap();
@@ -33,52 +20,52 @@ fn random_options_read_what_pread_reads() {
     let iters: u64 = std::env::var("MMAP_NATIVE_FUZZ_SAFE_ITERS")
         .map_or(if qemu() { 300 } else { 3000 }, |s| s.parse().unwrap());
     let seed: u64 = std::env::var("MMAP_NATIVE_FUZZ_SEED").map_or(0x5afe, |s| s.parse().unwrap());
-    let mut r = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut r = Rng::new(seed);
     let p = page() as u64;
     let (mut oks, mut errs) = (0u32, 0u32);
     for i in 0..iters {
         // A new file every 50 rounds, of an awkward size.
-        let size = match r.below(6) {
+        let size = match r.below64(6) {
             0 => 0,
-            1 => 1 + r.below(16),
-            2 => p - 1 + r.below(3),
-            _ => r.below(5 * p),
+            1 => 1 + r.below64(16),
+            2 => p - 1 + r.below64(3),
+            _ => r.below64(5 * p),
         };
         let data: Vec<u8> = (0..size).map(|j| (j ^ (j >> 8) ^ i) as u8).collect();
         let f = TempFile::new(&data);
         for _ in 0..8 {
             let mut o = MmapOptions::new();
             // Offsets: inside, at the end, past it, and absurd.
-            let off = match r.below(8) {
+            let off = match r.below64(8) {
                 0 => size,
-                1 => size + 1 + r.below(p),
-                2 => u64::MAX - r.below(p),
-                3 => r.below(p).min(size),
-                _ => r.below(size + 1),
+                1 => size + 1 + r.below64(p),
+                2 => u64::MAX - r.below64(p),
+                3 => r.below64(p).min(size),
+                _ => r.below64(size + 1),
             };
             o.offset(off);
             let room = size.saturating_sub(off);
             // Lengths: none (to the end), within the file, zero, absurd.
-            let len = match r.below(7) {
+            let len = match r.below64(7) {
                 0 | 1 => None,
                 2 => Some(0),
-                3 => Some(usize::MAX - r.below(p) as usize),
+                3 => Some(usize::MAX - r.below64(p) as usize),
                 4 => Some(isize::MAX as usize + 1),
-                _ => Some(r.below(room + 1) as usize),
+                _ => Some(r.below64(room + 1) as usize),
             };
             if let Some(l) = len {
                 o.len(l);
             }
             for flag in [MapFlags::POPULATE, MapFlags::NORESERVE, MapFlags::NONBLOCK] {
-                if r.below(4) == 0 {
+                if r.below64(4) == 0 {
                     o.flags(flag);
                 }
             }
-            if r.below(20) == 0 {
+            if r.below64(20) == 0 {
                 o.flags(MapFlags::FIXED);
             }
-            if r.below(30) == 0 {
-                o.huge(Some(r.below(64) as u8));
+            if r.below64(30) == 0 {
+                o.huge(Some(r.below64(64) as u8));
             }
             // The unsafe constructors' contract: an explicit len stays
             // within the file. Lengths past it are only given where the
@@ -86,7 +73,7 @@ fn random_options_read_what_pread_reads() {
             let absurd =
                 len.is_some_and(|l| l > isize::MAX as usize || off.checked_add(l as u64).is_none());
             let in_file = len.map_or(true, |l| (l as u64) <= room) || absurd;
-            let kind = r.below(4);
+            let kind = r.below64(4);
             let got: Result<Vec<u8>, Errno> = unsafe {
                 match kind {
                     0 if in_file => o.map(f.fd()).map(|m| m.to_vec()),

@@ -137,3 +137,27 @@ pub fn bump_mark() -> usize {
 pub unsafe fn bump_reset(mark: usize) {
     NEXT.store(mark, Ordering::Relaxed);
 }
+
+/// The fuzzers' generator: xorshift64*, seeded, so a run is repeatable.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    pub fn below64(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    pub fn one_in(&mut self, n: usize) -> bool {
+        self.below(n) == 0
+    }
+}
