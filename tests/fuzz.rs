@@ -157,6 +157,11 @@ fn gen(r: &mut Rng, page: usize) -> Op {
             let f = [0, 1, 2, 3, 4, 5, 6, 8][r.below(8)];
             Op::Msync(gen_range(r, page, true), MsFlags::from_bits_retain(f))
         }
+        // qemu-arm 7.2's mremap leaves the two arenas different even when
+        // the C library drives both (the control run, seeds 24301 and 99:
+        // a page that stays readable in one arena is gone in the other), so
+        // under a 32-bit qemu the fuzz leaves mremap to the error matrix.
+        8 if qemu() && cfg!(target_pointer_width = "32") => Op::Mincore(gen_range(r, page, true)),
         8 => {
             let old = gen_range(r, page, true);
             let flags = match r.below(4) {
@@ -381,7 +386,10 @@ fn pages_state(base: usize, page: usize, segs: &[Seg], pipe: &Pipe) -> Vec<(u8, 
     let mut out = Vec::with_capacity(PAGES);
     for i in 0..PAGES {
         let off = i * page;
-        if !segs.iter().any(|s| s.0 <= off && off < s.1) {
+        // (Under a 32-bit qemu its maps are not to be trusted: every page
+        // is probed.)
+        let qemu32 = qemu() && cfg!(target_pointer_width = "32");
+        if !qemu32 && !segs.iter().any(|s| s.0 <= off && off < s.1) {
             out.push((0xff, None));
             continue;
         }
@@ -616,7 +624,12 @@ fn main() {
         // on history that is not state (anon_vma links), so only what each
         // page is mapped as is compared.
         let (na, nb) = (per_page(&sa, page), per_page(&sb, page));
-        if na != nb {
+        // qemu-arm and qemu-i386 7.2 reserve the whole 32-bit guest space
+        // and their /proc/self/maps does not follow a shrinking mremap
+        // (measured: the two arenas' maps differed after the same
+        // successful call); there the pipe probes and mincore are the state.
+        let qemu32 = qemu() && cfg!(target_pointer_width = "32");
+        if na != nb && !qemu32 {
             fail(format!("{op:?}: mappings differ:\n  A {sa:?}\n  B {sb:?}"));
         }
         let pa_state = pages_state(a.base, page, &sa, &pipe);
