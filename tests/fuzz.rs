@@ -612,11 +612,6 @@ fn main() {
         if ra != rb && !known(ra) {
             fail(format!("{op:?}: crate {ra:?}, C library {rb:?}"));
         }
-        if let (Op::Mincore(_), Ok(_)) = (op, ra) {
-            if va != vb {
-                fail(format!("{op:?}: mincore vectors {va:?} vs {vb:?}"));
-            }
-        }
         let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
         let sa = segments(&maps, a.base, PAGES * page, ia);
         let sb = segments(&maps, b.base, PAGES * page, ib);
@@ -632,9 +627,26 @@ fn main() {
         if na != nb && !qemu32 {
             fail(format!("{op:?}: mappings differ:\n  A {sa:?}\n  B {sb:?}"));
         }
+        // Residency of a file-backed page is the page cache's, of two
+        // different files here, and the kernel does not keep two files'
+        // caches in step (seen after 2.2 million operations: one page of one
+        // file dropped, the same page of the other kept). It is compared for
+        // anonymous memory, which the calls alone decide; for file pages the
+        // bytes and whether they can be read are.
+        let file_page = |i: usize| matches!(&na[i], Some((_, what)) if what.starts_with("file@"));
+        if let (Op::Mincore(rg), Ok(_)) = (op, ra) {
+            let n = rg.len.div_ceil(page);
+            if let Some(i) = (0..n).find(|&i| !file_page(rg.page + i) && va[i] != vb[i]) {
+                fail(format!("{op:?}: mincore byte {i}: {} vs {}", va[i], vb[i]));
+            }
+        }
         let pa_state = pages_state(a.base, page, &sa, &pipe);
         let pb_state = pages_state(b.base, page, &sb, &pipe);
-        if let Some(i) = (0..PAGES).find(|&i| pa_state[i] != pb_state[i]) {
+        let same = |i: usize| {
+            let (x, y) = (&pa_state[i], &pb_state[i]);
+            x.1 == y.1 && (x.0 == y.0 || file_page(i))
+        };
+        if let Some(i) = (0..PAGES).find(|&i| !same(i)) {
             fail(format!(
                 "{op:?}: page {i} differs: resident {} vs {}, readable {} vs {}",
                 pa_state[i].0,
