@@ -93,6 +93,23 @@ pub unsafe fn syscall6(
     r
 }
 
+/// The old `mmap` (s390x has no other): one pointer to a block of the six
+/// arguments. Returns the raw result.
+#[inline(always)]
+pub unsafe fn mmap(
+    addr: usize,
+    len: usize,
+    prot: usize,
+    flags: usize,
+    fd: usize,
+    off: u64,
+) -> usize {
+    let block: [usize; 6] = [addr, len, prot, flags, fd, off as usize];
+    // SAFETY: the caller upholds mmap's contract; the kernel reads the six
+    // words of `block`, which lives until the call returns.
+    unsafe { syscall1(syscalls::Sysno::mmap as usize, block.as_ptr() as usize) }
+}
+
 /// The page size when the architecture has only one (0: it varies, ask
 /// the aux vector). s390x Linux has 4 KiB pages only.
 pub const FIXED_PAGE_SIZE: usize = 4096;

@@ -4,9 +4,6 @@
 //! vector length check, is what keeps the kernel inside the caller's slice).
 
 use crate::arch::{syscall1, syscall2, syscall3, syscall5};
-// s390x passes mmap's six arguments by pointer: no six-argument call there.
-#[cfg(not(target_arch = "s390x"))]
-use crate::arch::syscall6;
 use crate::{c_void, Result};
 use crate::{Advice, Errno, MapFlags, MlockAllFlags, MlockFlags, MremapFlags, MsFlags, Prot};
 use syscalls::Sysno;
@@ -61,53 +58,17 @@ pub unsafe fn mmap(
     fd: i32,
     offset: u64,
 ) -> Result<*mut c_void> {
-    // SAFETY: the caller upholds mmap's contract; the kernel reads no memory
-    // of ours for this call.
-    #[cfg(not(any(target_arch = "x86", target_arch = "arm", target_arch = "s390x")))]
+    // SAFETY: the caller upholds mmap's contract. How the offset travels
+    // (bytes, 4096-byte units, or a block in memory) is the architecture's.
     let r = unsafe {
-        syscall6(
-            Sysno::mmap as usize,
+        crate::arch::mmap(
             addr as usize,
             len,
             int(prot.bits()),
             int(flags.bits()),
             int(fd),
-            offset as usize,
+            offset,
         )
-    };
-    // mmap2: the offset in 4096-byte units, whatever the page size.
-    #[cfg(any(target_arch = "x86", target_arch = "arm"))]
-    let r = {
-        if offset % 4096 != 0 || offset >> 12 > u32::MAX as u64 {
-            return Err(Errno::EINVAL);
-        }
-        // SAFETY: as above; the unit count fits the register.
-        unsafe {
-            syscall6(
-                Sysno::mmap2 as usize,
-                addr as usize,
-                len,
-                int(prot.bits()),
-                int(flags.bits()),
-                int(fd),
-                (offset >> 12) as usize,
-            )
-        }
-    };
-    // The old mmap: one pointer to the six arguments.
-    #[cfg(target_arch = "s390x")]
-    let r = {
-        let block: [usize; 6] = [
-            addr as usize,
-            len,
-            int(prot.bits()),
-            int(flags.bits()),
-            int(fd),
-            offset as usize,
-        ];
-        // SAFETY: as above; the kernel reads the six words of `block`, which
-        // lives until the call returns.
-        unsafe { syscall1(Sysno::mmap as usize, block.as_ptr() as usize) }
     };
     let a = ret(r)?;
     // Kernels before 4.17 (and qemu-user 7.2) do not know
