@@ -11,8 +11,7 @@
 //! and restored right after `svc`. No stack is touched.
 //!
 //! `mmap` is `mmap2` here (nr 192, the only mmap EABI has), which takes the
-//! file offset in 4096-byte units; the raw layer converts it (see
-//! `crate::mmap`).
+//! file offset in 4096-byte units (`units` in `arch/mmap.rs`).
 
 use core::arch::asm;
 
@@ -114,35 +113,8 @@ pub unsafe fn syscall6(
     r
 }
 
-/// `mmap2`: the file offset in 4096-byte units, whatever the page size. An
-/// offset that is not a multiple of 4096, or whose unit count does not fit
-/// 32 bits (16 TiB and up), is EINVAL before any syscall, as musl and glibc
-/// answer (truncating it would map the wrong bytes). Returns the raw result.
-#[inline(always)]
-pub unsafe fn mmap(
-    addr: usize,
-    len: usize,
-    prot: usize,
-    flags: usize,
-    fd: usize,
-    off: u64,
-) -> usize {
-    if off % 4096 != 0 || off >> 12 > u32::MAX as u64 {
-        return (syscalls::Errno::EINVAL.into_raw() as isize).wrapping_neg() as usize;
-    }
-    // SAFETY: the caller upholds mmap's contract; the unit count fits.
-    unsafe {
-        syscall6(
-            syscalls::Sysno::mmap2 as usize,
-            addr,
-            len,
-            prot,
-            flags,
-            fd,
-            (off >> 12) as usize,
-        )
-    }
-}
+/// How this architecture takes mmap's arguments: `mmap2`, offset in 4096-byte units.
+pub use crate::mmap_form::units as mmap;
 
 /// The page size when the architecture has only one (0: it varies, ask
 /// the aux vector). 32-bit arm Linux has 4 KiB pages only.

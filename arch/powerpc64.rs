@@ -117,29 +117,8 @@ pub unsafe fn syscall6(
     r
 }
 
-/// `mmap`: six registers, the file offset in bytes. Returns the raw result.
-#[inline(always)]
-pub unsafe fn mmap(
-    addr: usize,
-    len: usize,
-    prot: usize,
-    flags: usize,
-    fd: usize,
-    off: u64,
-) -> usize {
-    // SAFETY: the caller upholds mmap's contract.
-    unsafe {
-        syscall6(
-            syscalls::Sysno::mmap as usize,
-            addr,
-            len,
-            prot,
-            flags,
-            fd,
-            off as usize,
-        )
-    }
-}
+/// How this architecture takes mmap's arguments: offset in bytes.
+pub use crate::mmap_form::bytes as mmap;
 
 /// The page size when the architecture has only one (0: it varies, ask
 /// the aux vector). powerpc64 kernels are built for 4 or 64 KiB pages: only the aux vector knows.

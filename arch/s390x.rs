@@ -9,8 +9,7 @@
 //!
 //! There is no `mmap2` on s390x, and its `mmap` (nr 90) is the old form:
 //! one argument, a pointer to a block of six words (address, length,
-//! protection, flags, fd, byte offset). The raw layer builds that block
-//! (see `crate::mmap`).
+//! protection, flags, fd, byte offset), built by `block` in `arch/mmap.rs`.
 
 use core::arch::asm;
 
@@ -93,22 +92,8 @@ pub unsafe fn syscall6(
     r
 }
 
-/// The old `mmap` (s390x has no other): one pointer to a block of the six
-/// arguments. Returns the raw result.
-#[inline(always)]
-pub unsafe fn mmap(
-    addr: usize,
-    len: usize,
-    prot: usize,
-    flags: usize,
-    fd: usize,
-    off: u64,
-) -> usize {
-    let block: [usize; 6] = [addr, len, prot, flags, fd, off as usize];
-    // SAFETY: the caller upholds mmap's contract; the kernel reads the six
-    // words of `block`, which lives until the call returns.
-    unsafe { syscall1(syscalls::Sysno::mmap as usize, block.as_ptr() as usize) }
-}
+/// How this architecture takes mmap's arguments: the old one-pointer form.
+pub use crate::mmap_form::block as mmap;
 
 /// The page size when the architecture has only one (0: it varies, ask
 /// the aux vector). s390x Linux has 4 KiB pages only.

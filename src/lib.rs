@@ -92,6 +92,10 @@ mod generic;
 #[allow(missing_docs, clippy::missing_safety_doc)]
 mod arch;
 
+// The three forms of mmap's arguments; each arch file picks one.
+#[path = "../arch/mmap.rs"]
+mod mmap_form;
+
 mod flags;
 mod page;
 mod raw;
