@@ -46,7 +46,7 @@ fn profile_dir() -> PathBuf {
 
 fn mtouch_path() -> PathBuf {
     let bin = profile_dir().join("examples").join("mtouch");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mtouch.rs");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mtouch/main.rs");
     let Ok(built) = std::fs::metadata(&bin).and_then(|m| m.modified()) else {
         panic!(
             "{} does not exist. `cargo test` builds the examples, but a run \
