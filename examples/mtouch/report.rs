@@ -416,15 +416,37 @@ pub fn describe(e: Errno) -> String {
     }
 }
 
+/// A JSON string holding `s`. Bytes that are not UTF-8 (file names may
+/// hold any) become the lone surrogates U+DC80..U+DCFF, one per byte, as
+/// Python's `surrogateescape` decodes them: no UTF-8 text holds those, so
+/// two names stay two strings, and `.encode("utf-8", "surrogateescape")`
+/// (`os.fsencode` on Linux) gives the bytes back.
 fn json_str(s: &[u8]) -> String {
     let mut out = String::from("\"");
-    for c in String::from_utf8_lossy(s).chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+    let mut rest = s;
+    while !rest.is_empty() {
+        let (valid, bad) = match std::str::from_utf8(rest) {
+            Ok(text) => (text, 0),
+            Err(e) => {
+                let n = e.valid_up_to();
+                let bad = e.error_len().unwrap_or(rest.len() - n);
+                (std::str::from_utf8(&rest[..n]).unwrap_or(""), bad)
+            }
+        };
+        for c in valid.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
         }
+        let (_, tail) = rest.split_at(valid.len());
+        let (invalid, tail) = tail.split_at(bad);
+        for &b in invalid {
+            out.push_str(&format!("\\udc{b:02x}"));
+        }
+        rest = tail;
     }
     out.push('"');
     out
