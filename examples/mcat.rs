@@ -17,8 +17,10 @@
 //! nothing.
 
 use mmap_native::{Advice, Errno, MmapOptions};
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: mcat [--offset N] [--len N] [--advise ADVICE] [--] FILE...";
@@ -46,7 +48,8 @@ struct Args {
     offset: u64,
     len: Option<usize>,
     advice: Option<Advice>,
-    files: Vec<String>,
+    /// Any bytes but NUL, as the kernel takes them: not necessarily UTF-8.
+    files: Vec<OsString>,
 }
 
 fn number<T: TryFrom<u64>>(opt: &str, s: &str) -> Result<T, String> {
@@ -59,7 +62,7 @@ fn number<T: TryFrom<u64>>(opt: &str, s: &str) -> Result<T, String> {
         .ok_or_else(|| format!("{opt}: not a number in range: '{s}'"))
 }
 
-fn parse(args: impl Iterator<Item = String>) -> Result<Args, String> {
+fn parse(args: impl Iterator<Item = OsString>) -> Result<Args, String> {
     let mut a = Args {
         offset: 0,
         len: None,
@@ -68,15 +71,21 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Args, String> {
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
-        // `--opt=value` and `--opt value` both work.
-        let (opt, inline) = match arg.split_once('=') {
-            Some((o, v)) if o.starts_with("--") => (o.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
+        // `--opt=value` and `--opt value` both work. Options are ASCII;
+        // their values are read as text (lossily: a byte that is not UTF-8
+        // is no digit and no advice name either).
+        let bytes = arg.as_bytes();
+        let (opt, inline) = match bytes.iter().position(|&b| b == b'=') {
+            Some(i) if bytes.starts_with(b"--") => (
+                String::from_utf8_lossy(&bytes[..i]).into_owned(),
+                Some(String::from_utf8_lossy(&bytes[i + 1..]).into_owned()),
+            ),
+            _ => (arg.to_string_lossy().into_owned(), None),
         };
         let mut value = || {
             inline
                 .clone()
-                .or_else(|| args.next())
+                .or_else(|| args.next().map(|v| v.to_string_lossy().into_owned()))
                 .ok_or_else(|| format!("{opt} needs a value"))
         };
         match opt.as_str() {
@@ -119,9 +128,9 @@ fn describe(e: Errno) -> String {
 /// Maps one file and writes it out. A problem with the file comes back as
 /// the message to print after its name; a write error on standard output
 /// comes back as the outer error, since it ends the whole run.
-fn cat(name: &str, args: &Args, out: &mut impl Write) -> std::io::Result<Result<(), String>> {
+fn cat(name: &OsStr, args: &Args, out: &mut impl Write) -> std::io::Result<Result<(), String>> {
     let file;
-    let fd = if name == "-" {
+    let fd = if name.as_bytes() == b"-" {
         std::io::stdin().as_raw_fd()
     } else {
         file = match std::fs::File::open(name) {
@@ -160,7 +169,7 @@ fn os_errno(e: &std::io::Error) -> Errno {
 }
 
 fn main() -> ExitCode {
-    let args = match parse(std::env::args().skip(1)) {
+    let args = match parse(std::env::args_os().skip(1)) {
         Ok(a) => a,
         Err(msg) => {
             if !msg.is_empty() {
@@ -179,7 +188,9 @@ fn main() -> ExitCode {
             Ok(Err(msg)) => {
                 // Whatever went to stdout first, so the error lands after it.
                 let _ = out.flush();
-                eprintln!("mcat: {name}: {msg}");
+                // The name's own bytes, as cat writes them.
+                let line = [b"mcat: ", name.as_bytes(), b": ", msg.as_bytes(), b"\n"].concat();
+                let _ = std::io::stderr().write_all(&line);
                 status = ExitCode::FAILURE;
             }
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {

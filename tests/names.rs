@@ -5,6 +5,9 @@
 //!   are not UTF-8 get two different `"path"` strings; `python3 -m
 //!   json.tool` parses the output; and Python's `surrogateescape` turns
 //!   each string back into the exact bytes of the name.
+//! - `mcat`: such a name is an ordinary argument (it used to panic, exit
+//!   101); the file is printed byte for byte, and a missing one is named
+//!   with its own bytes, as `cat` names it.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -197,4 +200,57 @@ fn mtouch_json_keeps_names_apart() {
     let s = text(&out.stdout);
     assert!(s.contains("name\\udcff\""), "{s}");
     assert!(s.contains("name\\udcfe\""), "{s}");
+}
+
+#[test]
+fn mcat_takes_any_file_name() {
+    let d = Dir::new("mcat");
+    let data: Vec<u8> = (0..10_000u32).map(|i| (i * 7) as u8).collect();
+    let odd = d.file(b"caf\xe9 \xff", &data);
+    let good = d.file(b"after", b"still printed\n");
+    let missing = d.0.join(OsStr::from_bytes(b"gone \xfe"));
+
+    let mut cmd = example("mcat");
+    cmd.arg(&odd);
+    let out = run(cmd);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    assert!(out.stdout == data, "mcat's output is not the file");
+
+    // A missing one: named with its own bytes; the next file still comes.
+    let mut cmd = example("mcat");
+    cmd.arg(&missing).arg(&good);
+    let out = run(cmd);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(out.stdout, b"still printed\n");
+    let want = [
+        b"mcat: ",
+        missing.as_os_str().as_bytes(),
+        b": No such file or directory (ENOENT)\n",
+    ]
+    .concat();
+    assert!(
+        out.stderr == want,
+        "stderr {:?}, want {:?}",
+        out.stderr.escape_ascii().to_string(),
+        want.escape_ascii().to_string()
+    );
+
+    // After `--`, and as an option's value: a usage error, not a panic.
+    let mut cmd = example("mcat");
+    cmd.arg("--").arg(&odd);
+    let out = run(cmd);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stdout == data);
+    let mut cmd = example("mcat");
+    cmd.arg("--offset")
+        .arg(OsStr::from_bytes(b"1\xff"))
+        .arg(&odd);
+    let out = run(cmd);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).starts_with("mcat: --offset: not a number in range: '1\u{fffd}'\n"),
+        "{}",
+        text(&out.stderr)
+    );
 }
