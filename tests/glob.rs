@@ -133,6 +133,9 @@ fn fixed() -> Vec<(Vec<u8>, Vec<u8>, bool)> {
         (b"[[=a]", b"=", true),
         (b"[a[=b]", b"b", true),
         (b"[a[=b]", b"a", false),
+        // Such a no-match at one place lets a `*` before it try the next.
+        (b"*[a[=b]", b"ab", true),
+        (b"*[a[=b]", b"ba", false),
         (b"[[.a.]]", b"a", true),
         (b"[[.ab.]]", b"a", false),
         (b"[[.a.]-c]", b"b", true),

@@ -106,7 +106,8 @@ fn bracket(p: &[u8], start: usize, c: u8) -> Option<usize> {
 }
 
 /// Walks the members from `p[i]` (the first, after any `!`) until one
-/// matches `c` or the bracket ends. `None`: the pattern matches nothing.
+/// matches `c` or the bracket ends. `None`: no byte matches here (glibc's
+/// `return FNM_NOMATCH`; an earlier `*` may still try further on).
 fn members(p: &[u8], mut i: usize, c: u8) -> Option<Members> {
     // `m` is a member's first byte, `i` the index after it. The first
     // member is never the closing `]`: the test for it ends each turn.
@@ -204,7 +205,7 @@ fn class_byte(c: u8) -> bool {
 
 /// `[:name:]` with `p[colon]` the `:`: the class test and the index after
 /// `:]`; `Some(None)` if it is no class syntax (a plain `[`); `None` (no
-/// match at all) for an unknown or overlong name.
+/// byte matches) for an unknown or overlong name.
 #[allow(clippy::type_complexity)]
 fn class_member(p: &[u8], colon: usize) -> Option<Option<(fn(u8) -> bool, usize)>> {
     let mut j = colon;
@@ -246,7 +247,7 @@ fn class(name: &[u8]) -> Option<fn(u8) -> bool> {
 }
 
 /// `[.x.]` with `p[dot]` the first `.`: the byte `x` and the index after
-/// `.]`. `None` (no match at all): unclosed, or not one byte.
+/// `.]`. `None` (no byte matches): unclosed, or not one byte.
 fn collating(p: &[u8], dot: usize) -> Option<(u8, usize)> {
     let mut j = dot;
     loop {
@@ -265,7 +266,7 @@ fn collating(p: &[u8], dot: usize) -> Option<(u8, usize)> {
 /// After a member matched, glibc skips to the closing `]` (the index after
 /// it), reading `\x`, `[:name:]`, `[=x=]` and `[.xy.]` as units, and more
 /// strictly than [`members`] does. `Some(None)`: the pattern ended first;
-/// `None`: it matches nothing.
+/// `None`: no byte matches.
 fn skip_rest(p: &[u8], mut i: usize) -> Option<Option<usize>> {
     loop {
         let m = at(p, i);
