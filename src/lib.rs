@@ -56,50 +56,18 @@
 extern crate std;
 
 #[cfg(not(target_os = "linux"))]
-compile_error!(
-    "mmap-native supports Linux only (x86_64, aarch64, riscv64, x86, arm, s390x, powerpc64 LE)"
-);
+compile_error!("mmap-native supports Linux only");
 
-#[cfg(not(any(
-    target_arch = "x86_64",
-    target_arch = "aarch64",
-    target_arch = "riscv64",
-    target_arch = "x86",
-    target_arch = "arm",
-    target_arch = "s390x",
-    all(target_arch = "powerpc64", target_endian = "little")
-)))]
-compile_error!(
-    "mmap-native: unsupported architecture; supported are x86_64, aarch64, riscv64, \
-     x86 (i686), arm (armv7 EABI), s390x and powerpc64 little-endian (ELFv2)"
-);
-
-// The asm-generic constant values that each architecture file re-exports.
-// powerpc64 gives some of them other values, which leaves the generic ones
-// unused there.
-#[path = "../arch/generic.rs"]
-#[cfg_attr(target_arch = "powerpc64", allow(dead_code))]
-mod generic;
-
-// The syscall instruction and the constant table of the target.
-#[cfg_attr(target_arch = "x86_64", path = "../arch/x86_64.rs")]
-#[cfg_attr(target_arch = "aarch64", path = "../arch/aarch64.rs")]
-#[cfg_attr(target_arch = "riscv64", path = "../arch/riscv64.rs")]
-#[cfg_attr(target_arch = "x86", path = "../arch/x86.rs")]
-#[cfg_attr(target_arch = "arm", path = "../arch/arm.rs")]
-#[cfg_attr(target_arch = "s390x", path = "../arch/s390x.rs")]
-#[cfg_attr(target_arch = "powerpc64", path = "../arch/powerpc64.rs")]
-#[allow(missing_docs, clippy::missing_safety_doc)]
+// The syscall instruction and the constant table of the target; the list
+// of supported architectures is there, once.
+#[path = "../arch/mod.rs"]
 mod arch;
-
-// The three forms of mmap's arguments; each arch file picks one.
-#[path = "../arch/mmap.rs"]
-mod mmap_form;
 
 mod flags;
 mod page;
 mod raw;
 mod safe;
+mod sys;
 
 pub mod consts {
     //! The kernel's constants for the target architecture, named exactly as
