@@ -67,22 +67,23 @@ fn valid(p: usize) -> Result<usize> {
 }
 
 fn find(words: &[usize]) -> Result<usize> {
-    for pair in words.chunks_exact(2) {
-        if let [key, val] = *pair {
-            match key {
-                AT_NULL => break,
-                AT_PAGESZ => return valid(val),
-                _ => {}
-            }
+    // Slice patterns, not chunks_exact: its iterator is a struct that a
+    // debug build copies with memcpy.
+    let mut rest = words;
+    while let [key, val, tail @ ..] = rest {
+        match *key {
+            AT_NULL => break,
+            AT_PAGESZ => return valid(*val),
+            _ => rest = tail,
         }
     }
     Err(Errno::EINVAL)
 }
 
-/// An aux vector buffer. Not zeroed (that would be a `memset` call, which a
-/// program without libc has no one to answer): only the words the kernel
-/// wrote are read, through [`words`].
-type Buf = [MaybeUninit<usize>; AUXV_WORDS];
+/// An aux vector buffer. Not zeroed, nor filled by an array repeat (either
+/// is a `memset` call, which a program without libc has no one to answer):
+/// only the words the kernel wrote are read, through [`words`].
+type Buf = MaybeUninit<[usize; AUXV_WORDS]>;
 
 fn bytes(buf: &mut Buf) -> &mut [MaybeUninit<u8>] {
     // SAFETY: the same memory, as bytes; MaybeUninit<u8> has no invalid
@@ -104,7 +105,7 @@ unsafe fn words(buf: &Buf, filled: usize) -> &[usize] {
 }
 
 fn from_prctl() -> Result<usize> {
-    let mut buf: Buf = [const { MaybeUninit::uninit() }; AUXV_WORDS];
+    let mut buf = Buf::uninit();
     // It returns the full size, which may exceed what it copied: `words`
     // caps it at the buffer.
     let n = prctl_get_auxv(bytes(&mut buf))?;
@@ -114,7 +115,7 @@ fn from_prctl() -> Result<usize> {
 
 fn from_proc() -> Result<usize> {
     let fd = openat(AT_FDCWD, c"/proc/self/auxv", O_RDONLY_CLOEXEC)?;
-    let mut buf: Buf = [const { MaybeUninit::uninit() }; AUXV_WORDS];
+    let mut buf = Buf::uninit();
     let b = bytes(&mut buf);
     let mut filled = 0usize;
     let result = loop {
@@ -143,9 +144,9 @@ fn from_proc() -> Result<usize> {
 mod tests {
     use super::*;
 
-    // One test, because it sets the cache that the others would read; the
-    // lib test binary has no other reader of the cached value (the empty
-    // map test in src/safe reads none).
+    // One test, because it sets the cache that the others would read. The
+    // other unit tests that read it (the empty maps of src/safe) hold for
+    // any page size up to 64 KiB, the largest set here.
     #[test]
     fn kernel_sources_then_startup_code_hand_in() {
         let p = crate::try_page_size().unwrap();
@@ -200,12 +201,13 @@ mod tests {
 
     #[test]
     fn words_are_whole_and_capped() {
-        let mut buf: Buf = [const { MaybeUninit::uninit() }; AUXV_WORDS];
-        for (i, w) in buf.iter_mut().enumerate() {
-            w.write(i);
+        let mut all = [0; AUXV_WORDS];
+        for (i, w) in all.iter_mut().enumerate() {
+            *w = i;
         }
+        let buf = Buf::new(all);
         let w = size_of::<usize>();
-        // SAFETY: every word was written above.
+        // SAFETY: every word is initialised.
         unsafe {
             assert_eq!(words(&buf, 0), &[] as &[usize]);
             assert_eq!(words(&buf, w - 1), &[] as &[usize]);
