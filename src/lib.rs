@@ -41,18 +41,20 @@
 //! A program with no C library has nothing to supply for this crate: the
 //! raw calls, the page size (from the kernel or handed in) and the safe
 //! layer's constructors, methods and `Drop` call none of `memcpy`,
-//! `memset`, `memmove` and `memcmp`, in debug and in release builds (at
-//! every `opt-level`). `qemu/freestanding` builds two such programs (own
-//! `_start`, no crt, linked by rust-lld alone) on all seven targets and
-//! checks it: nothing undefined, none of the four defined. What is left is
-//! the toolchain's, and a `#![no_std]` program that only adds two numbers
-//! asks the same: a debug build needs `rust_eh_personality` (core is
-//! precompiled with unwinding; an empty function does, as nothing unwinds
-//! under `panic = "abort"`); arm objects name `__aeabi_unwind_cpp_pr0` (and
-//! `pr1` in debug) without needing them; and a powerpc64 debug build needs
-//! `memcpy` for core's own formatting code, which core's one `.toc` section
-//! keeps linked. Formatting (`Debug` of a map, `Display` of an [`Errno`])
-//! is `core::fmt`, whose needs are core's and were not measured.
+//! `memset`, `memmove` and `memcmp`. `qemu/freestanding` builds two such
+//! programs (own `_start`, no crt, linked by rust-lld alone) on all seven
+//! targets and checks it in debug and release builds (measured also at
+//! `opt-level` 1, 2 and 3, and without LTO): none of the four defined, and
+//! nothing undefined. What is left is the toolchain's, and a `#![no_std]`
+//! program that only adds two numbers asks the same: a build without LTO
+//! (a debug build) needs `rust_eh_personality`, because core is
+//! precompiled with unwinding (an empty function does: nothing unwinds
+//! under `panic = "abort"`); arm objects name `__aeabi_unwind_cpp_pr0` and
+//! `pr1`, which the link leaves undefined and nothing calls; and a powerpc64
+//! build without LTO needs `memcpy` for core's own formatting code, which
+//! core's one `.toc` section keeps linked. Formatting (`Debug` of a map,
+//! `Display` of an [`Errno`]) is `core::fmt`, whose needs are core's and
+//! were not measured.
 //!
 //! ```
 //! use core::ptr;

@@ -105,15 +105,16 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 // trivial no_std program that only adds two numbers asks the same). None
 // of these is ever called: with panic = "abort" nothing unwinds.
 //
-// A debug build links core's precompiled (panic = "unwind") objects, whose
-// unwind tables name the personality routine. Release (LTO) drops it.
+// A build without LTO (the dev profile here) links core's precompiled
+// (panic = "unwind") objects, whose unwind tables name the personality
+// routine. Release, with LTO, drops the reference.
 #[cfg(debug_assertions)]
 #[no_mangle]
 extern "C" fn rust_eh_personality() {}
 
-// ARM EHABI: every object names the personality routines of its unwind
-// tables (R_ARM_NONE markers), pr1 only in debug; the link succeeds without
-// them, but leaves them undefined.
+// ARM EHABI: objects name the personality routines of their unwind tables
+// (R_ARM_NONE markers; pr1 only in some builds, among them debug); the link
+// succeeds without them, but leaves them undefined.
 #[cfg(target_arch = "arm")]
 #[no_mangle]
 extern "C" fn __aeabi_unwind_cpp_pr0() {}
@@ -121,12 +122,13 @@ extern "C" fn __aeabi_unwind_cpp_pr0() {}
 #[no_mangle]
 extern "C" fn __aeabi_unwind_cpp_pr1() {}
 
-// powerpc64 debug: core's precompiled object has one `.toc` section, which
-// names core's formatting code (`Ipv4Addr`'s `Display`, ...); once any core
-// function is linked (an overflow check's panic is enough), the whole table
-// and that code stay, and it copies with `memcpy`. Neither this program nor
-// mmap-native calls it (release and the other six targets link without
-// one). Volatile byte stores keep it from being lowered to itself.
+// powerpc64 without LTO: core's precompiled object has one `.toc` section,
+// which names core's formatting code (`Ipv4Addr`'s `Display`, ...); once
+// any core function is linked (an overflow check's panic is enough), the
+// whole table and that code stay, and it copies with `memcpy`. Neither this
+// program nor mmap-native calls it (release, with LTO, and the other six
+// targets link without one). Volatile byte stores keep it from being
+// lowered to a call of itself.
 /// # Safety
 /// As C's `memcpy`: `n` bytes readable at `src`, writable at `dst`, apart.
 #[cfg(all(target_arch = "powerpc64", debug_assertions))]
