@@ -3,7 +3,7 @@
 //! and the few symbols the toolchain (not mmap-native) asks for.
 
 use mmap_native::c_void;
-use syscalls::raw::{syscall1, syscall3};
+use syscalls::raw::{syscall1, syscall3, syscall4};
 use syscalls::{Errno, Sysno};
 
 /// A step's result: the errno of a failed call, or 0 for a wrong value
@@ -47,6 +47,28 @@ pub fn check(ok: bool) -> Step {
 
 pub fn sys(r: usize) -> Step<usize> {
     Errno::from_ret(r)
+}
+
+const AT_FDCWD: usize = -100isize as usize;
+const O_RDONLY_CLOEXEC: usize = 0o2_000_000;
+
+/// Opens the file to map read-only: `argv[1]`, else the program itself
+/// (`argv[0]`).
+///
+/// # Safety
+/// `argv` holds `argc` NUL-terminated strings (`argc` >= 1).
+pub unsafe fn open_arg(argc: usize, argv: *const *const u8) -> Step<usize> {
+    // SAFETY: one of the caller's strings; the kernel only reads it.
+    sys(unsafe {
+        let path = *argv.add(if argc > 1 { 1 } else { 0 });
+        syscall4(
+            Sysno::openat as usize,
+            AT_FDCWD,
+            path as usize,
+            O_RDONLY_CLOEXEC,
+            0,
+        )
+    })
 }
 
 /// The byte written at offset `i` of a test range.

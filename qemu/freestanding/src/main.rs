@@ -20,19 +20,16 @@
 mod common;
 mod start;
 
-use common::{check, fill, holds, next, start, sys, Step};
+use common::{check, fill, holds, next, open_arg, start, sys, Step};
 use core::mem::MaybeUninit;
 use core::ptr::null_mut;
 use mmap_native::{
     c_void, madvise, mmap, mprotect, mremap, msync, munmap, Advice, MapFlags, MremapFlags, MsFlags,
     Prot,
 };
-use syscalls::raw::{syscall1, syscall2, syscall3, syscall4};
+use syscalls::raw::{syscall1, syscall2, syscall3};
 use syscalls::Sysno;
 
-const AT_FDCWD: usize = -100isize as usize;
-const O_RDONLY: usize = 0;
-const O_CLOEXEC: usize = 0o2_000_000;
 const SEEK_END: usize = 2;
 const MFD_CLOEXEC: usize = 1;
 /// `\x7fELF`, read as a native-endian word (s390x is big-endian).
@@ -53,17 +50,8 @@ unsafe fn run(sp: *const usize, step: &mut &'static [u8]) -> Step {
 
     // Map a file read-only (argv[1], else ourselves) and check the ELF magic.
     next(step, b"mmap-file-elf\n");
-    // SAFETY: argv holds argc NUL-terminated strings; the calls only read them.
-    let fd = sys(unsafe {
-        let path = *argv.add(if argc > 1 { 1 } else { 0 });
-        syscall4(
-            Sysno::openat as usize,
-            AT_FDCWD,
-            path as usize,
-            O_RDONLY | O_CLOEXEC,
-            0,
-        )
-    })?;
+    // SAFETY: argv from the initial stack.
+    let fd = unsafe { open_arg(argc, argv) }?;
     // SAFETY: lseek on our own descriptor.
     let len = sys(unsafe { syscall3(Sysno::lseek as usize, fd, 0, SEEK_END) })?;
     // SAFETY: a fresh private read-only mapping at an address the kernel
@@ -150,7 +138,13 @@ unsafe fn run(sp: *const usize, step: &mut &'static [u8]) -> Step {
         // Offset 0: one register on 64-bit targets; in every 32-bit form
         // (a low and a high word on i686, a pad and two words on arm EABI).
         #[cfg(target_pointer_width = "64")]
-        let n = sys(syscall4(Sysno::pread64 as usize, fd, b, 64, 0))?;
+        let n = sys(syscalls::raw::syscall4(
+            Sysno::pread64 as usize,
+            fd,
+            b,
+            64,
+            0,
+        ))?;
         #[cfg(target_pointer_width = "32")]
         let n = sys(syscalls::raw::syscall6(
             Sysno::pread64 as usize,

@@ -17,14 +17,10 @@
 mod common;
 mod start;
 
-use common::{check, fill, holds, next, start, sys, Step};
+use common::{check, fill, holds, next, open_arg, start, Step};
 use mmap_native::{mincore, MmapMut, MmapOptions};
-use syscalls::raw::{syscall1, syscall4};
+use syscalls::raw::syscall1;
 use syscalls::Sysno;
-
-const AT_FDCWD: usize = -100isize as usize;
-const O_RDONLY: usize = 0;
-const O_CLOEXEC: usize = 0o2_000_000;
 
 /// Runs the steps in order; `step` names the one running, so that on an
 /// error the caller can say which failed.
@@ -46,17 +42,8 @@ unsafe fn run(sp: *const usize, step: &mut &'static [u8]) -> Step {
     // A file (argv[1], else ourselves) mapped whole, its length from statx:
     // it starts with the ELF magic.
     next(step, b"map-file-elf\n");
-    // SAFETY: argv holds argc NUL-terminated strings; the call only reads one.
-    let fd = sys(unsafe {
-        let path = *argv.add(if argc > 1 { 1 } else { 0 });
-        syscall4(
-            Sysno::openat as usize,
-            AT_FDCWD,
-            path as usize,
-            O_RDONLY | O_CLOEXEC,
-            0,
-        )
-    })?;
+    // SAFETY: argv from the initial stack.
+    let fd = unsafe { open_arg(argc, argv) }?;
     let fd32 = fd as i32;
     // SAFETY (both maps): nothing writes or truncates the file meanwhile.
     let map = unsafe { MmapOptions::new().map(fd32) }?;
