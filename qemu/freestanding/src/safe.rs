@@ -3,7 +3,7 @@
 //! `memcpy`, `memset`, `memmove`, `memcmp`, in debug and in release, as
 //! `freestanding` (`main.rs`) for the raw calls.
 //!
-//! Its maps are `MmapOptions` / `MmapMut` maps (a file's length from
+//! Its maps are `Mmap`, `MmapOptions` and `MmapMut` maps (a file's length from
 //! `statx`, an unaligned offset, anonymous memory grown with `remap` and
 //! made read-only, an empty map), each unmapped by its `Drop`; `mincore`
 //! checks residency with the page size the raw layer reads. The output and
@@ -18,7 +18,7 @@ mod common;
 mod start;
 
 use common::{check, fill, holds, next, open_arg, start, Step};
-use mmap_native::{mincore, MmapMut, MmapOptions};
+use mmap_native::{mincore, Mmap, MmapMut, MmapOptions};
 use syscalls::raw::syscall1;
 use syscalls::Sysno;
 
@@ -46,7 +46,7 @@ unsafe fn run(sp: *const usize, step: &mut &'static [u8]) -> Step {
     let fd = unsafe { open_arg(argc, argv) }?;
     let fd32 = fd as i32;
     // SAFETY (both maps): nothing writes or truncates the file meanwhile.
-    let map = unsafe { MmapOptions::new().map(fd32) }?;
+    let map = unsafe { Mmap::map(fd32) }?;
     // Slice patterns, not `==` or `starts_with`: those compare with memcmp.
     check(matches!(*map, [0x7f, b'E', b'L', b'F', ..]))?;
     drop(map);
