@@ -48,6 +48,11 @@ pub fn try_page_size() -> Result<usize> {
 /// `EINVAL` if the vector has no `AT_PAGESZ` or its value is not a power of
 /// two of at least 4096; nothing is cached then.
 ///
+/// The value is trusted otherwise: hand in the kernel's own vector. Should
+/// it name a page larger than the system's, a safe-layer map whose mapping
+/// the kernel did not happen to align to it fails with `EINVAL`, rather
+/// than work out wrong ranges.
+///
 /// # Safety
 ///
 /// `auxv` must point to a readable aux vector: pairs of words ending with an
