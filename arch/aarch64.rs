@@ -87,16 +87,13 @@ pub unsafe fn syscall6(
     r
 }
 
-/// How this architecture takes mmap's arguments: offset in bytes.
-pub use crate::mmap_form::bytes as mmap;
-
 /// The page size when the architecture has only one (0: it varies, ask
 /// the aux vector). aarch64 kernels are built for 4, 16 or 64 KiB pages: only the aux vector knows.
 pub const FIXED_PAGE_SIZE: usize = 0;
 
 /// aarch64's constant table: the asm-generic values plus its own.
 pub mod consts {
-    pub use crate::generic::*;
+    pub use crate::arch::generic::*;
     use core::ffi::c_int;
 
     /// Branch Target Identification guarded page (aarch64 only).

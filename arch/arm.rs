@@ -113,9 +113,6 @@ pub unsafe fn syscall6(
     r
 }
 
-/// How this architecture takes mmap's arguments: `mmap2`, offset in 4096-byte units.
-pub use crate::mmap_form::units as mmap;
-
 /// The page size when the architecture has only one (0: it varies, ask
 /// the aux vector). 32-bit arm Linux has 4 KiB pages only.
 pub const FIXED_PAGE_SIZE: usize = 4096;
@@ -123,5 +120,5 @@ pub const FIXED_PAGE_SIZE: usize = 4096;
 /// arm's constant table: exactly the asm-generic values
 /// (`arch/arm/include/uapi/asm/mman.h` only includes `asm-generic/mman.h`).
 pub mod consts {
-    pub use crate::generic::*;
+    pub use crate::arch::generic::*;
 }

@@ -1,7 +1,10 @@
 //! The asm-generic values (`include/uapi/asm-generic/mman-common.h`,
-//! `asm-generic/mman.h`, `linux/mman.h`), shared by x86_64, aarch64 and
-//! riscv64. Each architecture file re-exports these and overrides or adds
-//! its own, as Linux's `arch/*/include/uapi/asm/mman.h` do.
+//! `asm-generic/mman.h`, `linux/mman.h`). Every architecture's constant
+//! table starts from these (all seven re-export them) and overrides or adds
+//! its own, as Linux's `arch/*/include/uapi/asm/mman.h` do: arm, riscv64
+//! and s390x add nothing, x86_64, x86 and aarch64 add flags of their own,
+//! and powerpc64 gives `MAP_LOCKED`, `MAP_NORESERVE` and the `MCL_*` flags
+//! other values and adds three of its own.
 
 use core::ffi::c_int;
 

@@ -117,9 +117,6 @@ pub unsafe fn syscall6(
     r
 }
 
-/// How this architecture takes mmap's arguments: offset in bytes.
-pub use crate::mmap_form::bytes as mmap;
-
 /// The page size when the architecture has only one (0: it varies, ask
 /// the aux vector). powerpc64 kernels are built for 4 or 64 KiB pages: only the aux vector knows.
 pub const FIXED_PAGE_SIZE: usize = 0;
@@ -128,7 +125,7 @@ pub const FIXED_PAGE_SIZE: usize = 0;
 /// includes only `asm-generic/mman-common.h`, not `asm-generic/mman.h`, and
 /// defines its own values for the flags that file would give.
 pub mod consts {
-    pub use crate::generic::*;
+    pub use crate::arch::generic::*;
     use core::ffi::c_int;
 
     /// Strong Access Ordering (POWER7..POWER9; ignored by ISA 3.1 CPUs).

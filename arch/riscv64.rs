@@ -95,14 +95,11 @@ pub unsafe fn syscall6(
     r
 }
 
-/// How this architecture takes mmap's arguments: offset in bytes.
-pub use crate::mmap_form::bytes as mmap;
-
 /// The page size when the architecture has only one (0: it varies, ask
 /// the aux vector). riscv64 Linux has 4 KiB base pages only.
 pub const FIXED_PAGE_SIZE: usize = 4096;
 
 /// riscv64's constant table: exactly the asm-generic values.
 pub mod consts {
-    pub use crate::generic::*;
+    pub use crate::arch::generic::*;
 }

@@ -92,9 +92,6 @@ pub unsafe fn syscall6(
     r
 }
 
-/// How this architecture takes mmap's arguments: the old one-pointer form.
-pub use crate::mmap_form::block as mmap;
-
 /// The page size when the architecture has only one (0: it varies, ask
 /// the aux vector). s390x Linux has 4 KiB pages only.
 pub const FIXED_PAGE_SIZE: usize = 4096;
@@ -102,5 +99,5 @@ pub const FIXED_PAGE_SIZE: usize = 4096;
 /// s390x's constant table: exactly the asm-generic values
 /// (`arch/s390/include/uapi/asm/mman.h` only includes `asm-generic/mman.h`).
 pub mod consts {
-    pub use crate::generic::*;
+    pub use crate::arch::generic::*;
 }

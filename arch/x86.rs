@@ -124,9 +124,6 @@ pub unsafe fn syscall6(
     r
 }
 
-/// How this architecture takes mmap's arguments: `mmap2`, offset in 4096-byte units.
-pub use crate::mmap_form::units as mmap;
-
 /// The page size when the architecture has only one (0: it varies, ask
 /// the aux vector). i386 Linux has 4 KiB pages only.
 pub const FIXED_PAGE_SIZE: usize = 4096;
@@ -134,7 +131,7 @@ pub const FIXED_PAGE_SIZE: usize = 4096;
 /// x86's constant table: the asm-generic values plus the two flags of
 /// `arch/x86/include/uapi/asm/mman.h`, which i386 shares with x86_64.
 pub mod consts {
-    pub use crate::generic::*;
+    pub use crate::arch::generic::*;
     use core::ffi::c_int;
 
     /// Map into the first 2 GiB of the address space. Only a 64-bit

@@ -96,16 +96,13 @@ pub unsafe fn syscall6(
     r
 }
 
-/// How this architecture takes mmap's arguments: offset in bytes.
-pub use crate::mmap_form::bytes as mmap;
-
 /// The page size when the architecture has only one (0: it varies, ask
 /// the aux vector). x86_64 Linux has 4 KiB pages only.
 pub const FIXED_PAGE_SIZE: usize = 4096;
 
 /// x86_64's constant table: the asm-generic values plus its own.
 pub mod consts {
-    pub use crate::generic::*;
+    pub use crate::arch::generic::*;
     use core::ffi::c_int;
 
     /// Map into the first 2 GiB of the address space (x86_64 only).

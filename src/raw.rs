@@ -1,26 +1,13 @@
 //! The raw API: one thin `unsafe fn` per system call. Each compiles to the
-//! argument moves, the syscall instruction and the error check in
-//! [`ret`]; nothing else happens on the way (the one exception, `mincore`'s
-//! vector length check, is what keeps the kernel inside the caller's slice).
+//! argument moves, the syscall instruction and the error check (the gates of
+//! `src/sys/`); nothing else happens on the way (the one exception,
+//! `mincore`'s vector length check, is what keeps the kernel inside the
+//! caller's slice).
 
-use crate::arch::{syscall1, syscall2, syscall3, syscall5};
+use crate::sys::{self, call0, call1, call2, call3, call5, int};
 use crate::{c_void, Result};
 use crate::{Advice, Errno, MapFlags, MlockAllFlags, MlockFlags, MremapFlags, MsFlags, Prot};
 use syscalls::Sysno;
-
-/// The one place a raw return value is decoded: `-4095..=-1` is an error
-/// number, anything else the result.
-#[inline(always)]
-pub(crate) fn ret(r: usize) -> Result<usize> {
-    Errno::from_ret(r)
-}
-
-/// Sign-extends a C `int` argument into a register, as C's calling
-/// convention does for an `int` passed where the kernel reads a `long`.
-#[inline(always)]
-const fn int(v: core::ffi::c_int) -> usize {
-    v as isize as usize
-}
 
 /// Maps `len` bytes of the file `fd` (or anonymous memory) at `offset`.
 ///
@@ -60,8 +47,8 @@ pub unsafe fn mmap(
 ) -> Result<*mut c_void> {
     // SAFETY: the caller upholds mmap's contract. How the offset travels
     // (bytes, 4096-byte units, or a block in memory) is the architecture's.
-    let r = unsafe {
-        crate::arch::mmap(
+    let a = unsafe {
+        sys::mmap(
             addr as usize,
             len,
             int(prot.bits()),
@@ -69,15 +56,14 @@ pub unsafe fn mmap(
             int(fd),
             offset,
         )
-    };
-    let a = ret(r)?;
+    }?;
     // Kernels before 4.17 (and qemu-user 7.2) do not know
     // MAP_FIXED_NOREPLACE and take the address as a hint; mmap(2) advises
     // to treat another address as EEXIST. With the flag absent (the common,
     // constant case) this branch compiles away.
     if flags.contains(MapFlags::FIXED_NOREPLACE) && a != addr as usize {
         // SAFETY: `a..a + len` is the mapping the kernel just made for us.
-        let _ = unsafe { syscall2(Sysno::munmap as usize, a, len) };
+        let _ = unsafe { call2(Sysno::munmap, a, len) };
         return Err(Errno::EEXIST);
     }
     Ok(a as *mut c_void)
@@ -93,7 +79,7 @@ pub unsafe fn mmap(
 #[inline(always)]
 pub unsafe fn munmap(addr: *mut c_void, len: usize) -> Result<()> {
     // SAFETY: the caller guarantees nothing still uses the range.
-    ret(unsafe { syscall2(Sysno::munmap as usize, addr as usize, len) }).map(drop)
+    unsafe { call2(Sysno::munmap, addr as usize, len) }.map(drop)
 }
 
 /// Writes the changes of a shared file mapping back to the file.
@@ -109,7 +95,7 @@ pub unsafe fn munmap(addr: *mut c_void, len: usize) -> Result<()> {
 #[inline(always)]
 pub unsafe fn msync(addr: *mut c_void, len: usize, flags: MsFlags) -> Result<()> {
     // SAFETY: the caller upholds msync's contract.
-    ret(unsafe { syscall3(Sysno::msync as usize, addr as usize, len, int(flags.bits())) }).map(drop)
+    unsafe { call3(Sysno::msync, addr as usize, len, int(flags.bits())) }.map(drop)
 }
 
 /// Gives the kernel advice about the use of `addr..addr + len`.
@@ -128,15 +114,7 @@ pub unsafe fn msync(addr: *mut c_void, len: usize, flags: MsFlags) -> Result<()>
 #[inline(always)]
 pub unsafe fn madvise(addr: *mut c_void, len: usize, advice: Advice) -> Result<()> {
     // SAFETY: the caller upholds madvise's contract for this advice.
-    ret(unsafe {
-        syscall3(
-            Sysno::madvise as usize,
-            addr as usize,
-            len,
-            int(advice.raw()),
-        )
-    })
-    .map(drop)
+    unsafe { call3(Sysno::madvise, addr as usize, len, int(advice.raw())) }.map(drop)
 }
 
 /// Changes the protection of the pages of `addr..addr + len`.
@@ -152,15 +130,7 @@ pub unsafe fn madvise(addr: *mut c_void, len: usize, advice: Advice) -> Result<(
 #[inline(always)]
 pub unsafe fn mprotect(addr: *mut c_void, len: usize, prot: Prot) -> Result<()> {
     // SAFETY: the caller upholds mprotect's contract.
-    ret(unsafe {
-        syscall3(
-            Sysno::mprotect as usize,
-            addr as usize,
-            len,
-            int(prot.bits()),
-        )
-    })
-    .map(drop)
+    unsafe { call3(Sysno::mprotect, addr as usize, len, int(prot.bits())) }.map(drop)
 }
 
 /// Grows, shrinks or moves the mapping at `old_addr`. `new_addr` is only
@@ -183,8 +153,8 @@ pub unsafe fn mremap(
 ) -> Result<*mut c_void> {
     // SAFETY: the caller upholds mremap's contract.
     let r = unsafe {
-        syscall5(
-            Sysno::mremap as usize,
+        call5(
+            Sysno::mremap,
             old_addr as usize,
             old_len,
             new_len,
@@ -192,7 +162,7 @@ pub unsafe fn mremap(
             new_addr as usize,
         )
     };
-    ret(r).map(|a| a as *mut c_void)
+    r.map(|a| a as *mut c_void)
 }
 
 /// Locks the pages of `addr..addr + len` in memory.
@@ -205,7 +175,7 @@ pub unsafe fn mremap(
 #[inline(always)]
 pub unsafe fn mlock(addr: *const c_void, len: usize) -> Result<()> {
     // SAFETY: mlock reads no memory of ours beyond faulting the range in.
-    ret(unsafe { syscall2(Sysno::mlock as usize, addr as usize, len) }).map(drop)
+    unsafe { call2(Sysno::mlock, addr as usize, len) }.map(drop)
 }
 
 /// Locks the pages of `addr..addr + len`, with [`MlockFlags::ONFAULT`]
@@ -217,15 +187,7 @@ pub unsafe fn mlock(addr: *const c_void, len: usize) -> Result<()> {
 #[inline(always)]
 pub unsafe fn mlock2(addr: *const c_void, len: usize, flags: MlockFlags) -> Result<()> {
     // SAFETY: as for mlock.
-    ret(unsafe {
-        syscall3(
-            Sysno::mlock2 as usize,
-            addr as usize,
-            len,
-            int(flags.bits()),
-        )
-    })
-    .map(drop)
+    unsafe { call3(Sysno::mlock2, addr as usize, len, int(flags.bits())) }.map(drop)
 }
 
 /// Unlocks the pages of `addr..addr + len`.
@@ -237,7 +199,7 @@ pub unsafe fn mlock2(addr: *const c_void, len: usize, flags: MlockFlags) -> Resu
 #[inline(always)]
 pub unsafe fn munlock(addr: *const c_void, len: usize) -> Result<()> {
     // SAFETY: munlock changes no memory.
-    ret(unsafe { syscall2(Sysno::munlock as usize, addr as usize, len) }).map(drop)
+    unsafe { call2(Sysno::munlock, addr as usize, len) }.map(drop)
 }
 
 /// Locks every page of the process (`MCL_CURRENT`), and with `MCL_FUTURE`
@@ -250,7 +212,7 @@ pub unsafe fn munlock(addr: *const c_void, len: usize) -> Result<()> {
 #[inline(always)]
 pub unsafe fn mlockall(flags: MlockAllFlags) -> Result<()> {
     // SAFETY: the caller accepts mlockall's effect on later allocations.
-    ret(unsafe { syscall1(Sysno::mlockall as usize, int(flags.bits())) }).map(drop)
+    unsafe { call1(Sysno::mlockall, int(flags.bits())) }.map(drop)
 }
 
 /// Unlocks every page of the process.
@@ -262,7 +224,7 @@ pub unsafe fn mlockall(flags: MlockAllFlags) -> Result<()> {
 #[inline(always)]
 pub unsafe fn munlockall() -> Result<()> {
     // SAFETY: munlockall changes no memory.
-    ret(unsafe { crate::arch::syscall0(Sysno::munlockall as usize) }).map(drop)
+    unsafe { call0(Sysno::munlockall) }.map(drop)
 }
 
 /// Reports which pages of `addr..addr + len` are resident: one byte per
@@ -283,10 +245,7 @@ pub unsafe fn mincore(addr: *mut c_void, len: usize, vec: &mut [u8]) -> Result<(
     // check folds to a shift; elsewhere the cached aux vector value (an
     // unknown one falls back to the smallest page Linux has, which asks for
     // the most bytes and so can only err on the safe side).
-    let page = match crate::arch::FIXED_PAGE_SIZE {
-        0 => crate::page_size(),
-        fixed => fixed,
-    };
+    let page = sys::page::at_most();
     // A power of two, so ceil(len / page) needs no division.
     let mask = page.wrapping_sub(1);
     let pages = (len >> page.trailing_zeros()).wrapping_add(usize::from(len & mask != 0));
@@ -294,13 +253,13 @@ pub unsafe fn mincore(addr: *mut c_void, len: usize, vec: &mut [u8]) -> Result<(
         return Err(Errno::EINVAL);
     }
     // SAFETY: vec holds at least one byte per page of the range.
-    ret(unsafe {
-        syscall3(
-            Sysno::mincore as usize,
+    unsafe {
+        call3(
+            Sysno::mincore,
             addr as usize,
             len,
             vec.as_mut_ptr() as usize,
         )
-    })
+    }
     .map(drop)
 }

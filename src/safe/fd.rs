@@ -1,9 +1,7 @@
 //! What can be mapped (a file descriptor, raw or borrowed), and its length.
 
-use crate::arch::syscall5;
-use crate::raw::ret;
+use crate::sys::statx;
 use crate::{Errno, Result};
-use syscalls::Sysno;
 
 /// A file to map: anything that can lend its file descriptor for the
 /// duration of the `map*` call.
@@ -60,15 +58,10 @@ impl MapFd for std::os::fd::BorrowedFd<'_> {
     }
 }
 
-const AT_EMPTY_PATH: usize = 0x1000;
 const STATX_TYPE: u32 = 0x1;
 const STATX_SIZE: u32 = 0x200;
 const S_IFMT: u16 = 0o170_000;
 const S_IFREG: u16 = 0o100_000;
-/// `struct statx` is 256 bytes with the same layout on every architecture
-/// (it was designed so): `stx_mask` is the `u32` at byte 0, `stx_mode` the
-/// `u16` at byte 28 and `stx_size` the `u64` at byte 40.
-const STATX_BYTES: usize = 256;
 
 /// The size of the regular file behind `fd`, from `statx(fd, "",
 /// AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE)`: no libc, and no
@@ -83,29 +76,12 @@ const STATX_BYTES: usize = 256;
 /// most of them, and a device can still be mapped with an explicit length.
 /// `ENODATA` if the kernel did not report type and size.
 pub(crate) fn file_len(fd: i32) -> Result<u64> {
-    // u64 elements for the alignment of stx_size; read back as bytes.
-    let mut buf = [0u64; STATX_BYTES / 8];
-    // SAFETY: the kernel writes at most 256 bytes, the size of buf, and
-    // reads only the NUL-terminated empty path.
-    ret(unsafe {
-        syscall5(
-            Sysno::statx as usize,
-            fd as isize as usize,
-            c"".as_ptr() as usize,
-            AT_EMPTY_PATH,
-            (STATX_TYPE | STATX_SIZE) as usize,
-            buf.as_mut_ptr() as usize,
-        )
-    })?;
-    let [m0, m1, m2, m3, ..] = buf[0].to_ne_bytes();
-    let [.., t0, t1, _, _] = buf[3].to_ne_bytes();
-    let mask = u32::from_ne_bytes([m0, m1, m2, m3]);
-    let mode = u16::from_ne_bytes([t0, t1]);
-    if mask & (STATX_TYPE | STATX_SIZE) != STATX_TYPE | STATX_SIZE {
+    let st = statx(fd, STATX_TYPE | STATX_SIZE)?;
+    if st.mask & (STATX_TYPE | STATX_SIZE) != STATX_TYPE | STATX_SIZE {
         return Err(Errno::ENODATA);
     }
-    if mode & S_IFMT != S_IFREG {
+    if st.mode & S_IFMT != S_IFREG {
         return Err(Errno::ENODEV);
     }
-    Ok(buf[5])
+    Ok(st.size)
 }

@@ -4,6 +4,7 @@
 //! the page delta right.
 
 use crate::{c_void, Advice, Errno, MapFlags, MremapFlags, MsFlags, Prot, Result};
+use core::mem::size_of;
 use core::ptr::{self, NonNull};
 
 /// A live mapping (or an empty one, which owns nothing).
@@ -11,23 +12,44 @@ use core::ptr::{self, NonNull};
 /// The kernel maps whole pages from a page-aligned file offset; the user
 /// asked for `len` bytes from an offset that may sit `delta` bytes into its
 /// page. So the mapping itself starts at `ptr - delta` and spans
-/// `delta + len` bytes (the kernel rounds that up to whole pages).
+/// `delta + len` bytes (the kernel rounds that up to whole pages). The
+/// mapping starts on a page boundary, so `delta` is the low bits of `ptr`
+/// ([`Inner::delta`]) and needs no field.
+///
+/// Small on purpose (three words on 64-bit targets, 12 bytes on 32-bit
+/// ones): every map type wraps one and moves it by value, and a larger move
+/// becomes a call to `memcpy` (in debug builds, and at `opt-level = "z"`),
+/// which a program without libc has no one to answer.
 pub(crate) struct Inner {
-    /// The first byte the user sees. Dangling (and never passed to the
-    /// kernel) when `len == 0`.
+    /// The first byte the user sees. [`EMPTY`] (never dereferenced, never
+    /// passed to the kernel) when `len == 0`.
     ptr: NonNull<u8>,
     len: usize,
-    /// Bytes from the page-aligned start of the mapping to `ptr`; always
-    /// below the page size, and 0 for an empty map.
-    delta: usize,
+    /// log2 of the page size the map was made with, so that all its
+    /// arithmetic agrees with itself even if the crate's cached page size is
+    /// replaced later (`init_page_size_from_auxv`). 0 (a "page" of 1) for
+    /// an empty map.
+    page_shift: u8,
     /// A private anonymous mapping: growing it only ever adds zeroed pages,
     /// never bytes without backing, so a safe `remap` may grow it.
     anon: bool,
-    /// The page size the map was made with, so that all its arithmetic
-    /// agrees with itself even if the crate's cached page size is replaced
-    /// later (`init_page_size_from_auxv`). 1 for an empty map.
-    page: usize,
 }
+
+// The size that keeps moves of a map out of `memcpy` (see `Inner`); 32
+// bytes already became a call at `opt-level = "z"` on riscv64.
+const _: () = assert!(size_of::<Result<Inner>>() <= 3 * size_of::<usize>());
+
+/// Aligned as a page of every size Linux has on the supported architectures
+/// (4 KiB, and 16 and 64 KiB on aarch64, 64 KiB on powerpc64).
+#[repr(align(65536))]
+struct LargestPage;
+
+/// The pointer of every empty map: not null, and page aligned everywhere,
+/// as memmap2's is (it maps one real byte for an empty map); so any slice
+/// of any element type over it is well aligned. No memory is there, and
+/// none is needed: an empty map never dereferences it and never passes it
+/// to the kernel.
+pub(crate) const EMPTY: NonNull<u8> = NonNull::<LargestPage>::dangling().cast();
 
 /// Invariants kept by every constructor and by `remap`, relied on by all
 /// the unchecked arithmetic below: `len <= isize::MAX`, and `delta + len`
@@ -45,16 +67,31 @@ fn region_len(delta: usize, len: usize, page: usize) -> Result<usize> {
     Ok(rounded)
 }
 
+/// The user's first byte, `delta` bytes into a mapping the kernel just
+/// made at `base`; checks what [`Inner::delta`] relies on.
+///
+/// `EINVAL` when `base` is not on a boundary of `page`: the kernel always
+/// aligns to the system's page size, so `page` is not it (startup code
+/// handed in a larger one with `init_page_size_from_auxv`), and the map's
+/// arithmetic would be wrong. `ENOMEM` for a null pointer, which needs the
+/// kernel to map page 0 with `delta` 0 (it never does without `MAP_FIXED`).
+/// The caller unmaps `base` on either error.
+pub(crate) fn first_byte(base: *mut c_void, delta: usize, page: usize) -> Result<NonNull<u8>> {
+    if base as usize & page.wrapping_sub(1) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    NonNull::new(base.cast::<u8>().wrapping_add(delta)).ok_or(Errno::ENOMEM)
+}
+
 impl Inner {
-    /// An empty map: no syscall, nothing to unmap, and a well-aligned
-    /// non-null pointer so that an empty slice over it is valid.
+    /// An empty map: no syscall, nothing to unmap, and the page-aligned
+    /// [`EMPTY`] pointer so that an empty slice over it is valid.
     pub(crate) const fn empty() -> Self {
         Inner {
-            ptr: NonNull::dangling(),
+            ptr: EMPTY,
             len: 0,
-            delta: 0,
+            page_shift: 0,
             anon: false,
-            page: 1,
         }
     }
 
@@ -90,10 +127,11 @@ impl Inner {
             return Err(Errno::ENOMEM);
         }
         let page = crate::try_page_size()?;
-        // The page size is a power of two that fits in usize, so the
-        // remainder does too.
-        let rem = offset.checked_rem(page as u64).ok_or(Errno::EINVAL)?;
-        let delta = usize::try_from(rem).map_err(|_| Errno::EINVAL)?;
+        // The page size is a power of two that fits in usize: the remainder
+        // is a mask (a 64-bit `%` would be a call into compiler_builtins on
+        // 32-bit targets, with unwind tables that want a personality
+        // routine), and it fits in usize too.
+        let delta = (offset & (page as u64).wrapping_sub(1)) as usize;
         let mapped = region_len(delta, len, page)?;
         // SAFETY: no MAP_FIXED (the caller's contract), so the kernel picks
         // a fresh range and no existing memory is touched.
@@ -108,21 +146,21 @@ impl Inner {
                 offset.wrapping_sub(delta as u64),
             )
         }?;
-        let Some(ptr) = NonNull::new(base.cast::<u8>().wrapping_add(delta)) else {
-            // Only reachable if the kernel mapped page 0 with delta 0, which
-            // it never does without MAP_FIXED; refuse rather than hand out
-            // a null slice.
-            // SAFETY: the mapping is ours and nothing refers to it yet.
-            let _ = unsafe { crate::munmap(base, mapped) };
-            return Err(Errno::ENOMEM);
+        let ptr = match first_byte(base, delta, page) {
+            Ok(ptr) => ptr,
+            Err(e) => {
+                // SAFETY: the mapping is ours and nothing refers to it yet.
+                let _ = unsafe { crate::munmap(base, mapped) };
+                return Err(e);
+            }
         };
         Ok(Inner {
             ptr,
             len,
-            delta,
+            // A power of two below 2^64: the shift fits a byte.
+            page_shift: page.trailing_zeros() as u8,
             anon: flags.contains(MapFlags::ANONYMOUS)
                 && flags.bits() & crate::consts::MAP_TYPE == crate::consts::MAP_PRIVATE,
-            page,
         })
     }
 
@@ -136,11 +174,25 @@ impl Inner {
         self.len
     }
 
+    /// The page size the map was made with (1 for an empty map).
+    fn page(&self) -> usize {
+        // page_shift came from a usize's trailing zeros: below its width.
+        1usize.wrapping_shl(u32::from(self.page_shift))
+    }
+
+    /// Bytes from the page-aligned start of the mapping to `ptr`: below
+    /// the page size, 0 for an empty map. The low bits of `ptr`, because
+    /// the mapping starts on a boundary of `page` (checked by [`first_byte`]
+    /// whenever the kernel hands out a mapping).
+    fn delta(&self) -> usize {
+        self.ptr.as_ptr() as usize & self.page().wrapping_sub(1)
+    }
+
     /// The page-aligned start of the mapping. `wrapping_sub` keeps the
     /// provenance of the mapping and cannot overflow: `ptr` is `delta`
     /// bytes into it.
     fn base(&self) -> *mut c_void {
-        self.ptr.as_ptr().wrapping_sub(self.delta).cast()
+        self.ptr.as_ptr().wrapping_sub(self.delta()).cast()
     }
 
     /// `n` rounded up to whole pages. The kernel rounds every length it is
@@ -150,7 +202,7 @@ impl Inner {
     /// whole pages. Cannot overflow for the map's own lengths: see
     /// [`region_len`].
     fn whole_pages(&self, n: usize) -> usize {
-        let mask = self.page.wrapping_sub(1);
+        let mask = self.page().wrapping_sub(1);
         n.wrapping_add(mask) & !mask
     }
 
@@ -160,7 +212,7 @@ impl Inner {
         (self.len != 0).then(|| {
             (
                 self.base(),
-                self.whole_pages(self.delta.wrapping_add(self.len)),
+                self.whole_pages(self.delta().wrapping_add(self.len)),
             )
         })
     }
@@ -182,11 +234,11 @@ impl Inner {
         }
         // Cannot overflow: end <= self.len, and delta + self.len rounded up
         // fits.
-        let start = self.delta.wrapping_add(offset);
-        let aligned = start & !self.page.wrapping_sub(1);
+        let start = self.delta().wrapping_add(offset);
+        let aligned = start & !self.page().wrapping_sub(1);
         Ok(Some((
             self.base().cast::<u8>().wrapping_add(aligned).cast(),
-            self.whole_pages(self.delta.wrapping_add(end))
+            self.whole_pages(self.delta().wrapping_add(end))
                 .wrapping_sub(aligned),
         )))
     }
@@ -297,7 +349,8 @@ impl Inner {
         if new_len == 0 {
             return Err(Errno::EINVAL);
         }
-        let new = region_len(self.delta, new_len, self.page)?;
+        let delta = self.delta();
+        let new = region_len(delta, new_len, self.page())?;
         let flags = if may_move {
             MremapFlags::MAYMOVE
         } else {
@@ -308,25 +361,25 @@ impl Inner {
         let moved = unsafe { crate::mremap(base, old, new, flags, ptr::null_mut()) }?;
         // mremap keeps the page offset: the new base is page aligned, and
         // the user's bytes still start `delta` into it.
-        match NonNull::new(moved.cast::<u8>().wrapping_add(self.delta)) {
-            Some(p) => {
+        match first_byte(moved, delta, self.page()) {
+            Ok(p) => {
                 self.ptr = p;
                 self.len = new_len;
                 Ok(())
             }
-            None => {
-                // Unreachable in practice, as in `map`: the kernel never
-                // moves a mapping to page 0 on its own. Give the pages back
-                // and leave an empty map rather than a null slice.
+            Err(e) => {
+                // Unreachable with the system's page size, as in `map`.
+                // Give the pages back and leave an empty map rather than a
+                // null slice or one whose delta is lost.
                 // SAFETY: the mapping is ours and no reference into it is
                 // live.
                 let _ = unsafe { crate::munmap(moved, new) };
                 // Fields, not `*self = ..`: that would run Drop on the old,
                 // already moved address.
-                self.ptr = NonNull::dangling();
+                self.ptr = EMPTY;
                 self.len = 0;
-                self.delta = 0;
-                Err(Errno::ENOMEM)
+                self.page_shift = 0;
+                Err(e)
             }
         }
     }

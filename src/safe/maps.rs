@@ -260,8 +260,13 @@ impl Mmap {
         unsafe { MmapOptions::new().map(file) }
     }
 
-    /// The address of the first byte (well aligned and not null even when
-    /// the map is empty).
+    /// The address of the first byte.
+    ///
+    /// For an empty map, which owns no memory: a dangling pointer, not null
+    /// and aligned to 64 KiB, so page aligned on every supported
+    /// architecture (as memmap2's empty maps are) and well aligned for a
+    /// slice of any type. Nothing is there: this crate never dereferences it
+    /// or passes it to the kernel, and neither may the caller.
     #[inline]
     pub fn as_ptr(&self) -> *const u8 {
         self.inner.ptr()
@@ -378,8 +383,13 @@ impl MmapMut {
         MmapOptions::new().len(len).map_anon()
     }
 
-    /// The address of the first byte (well aligned and not null even when
-    /// the map is empty).
+    /// The address of the first byte.
+    ///
+    /// For an empty map, which owns no memory: a dangling pointer, not null
+    /// and aligned to 64 KiB, so page aligned on every supported
+    /// architecture (as memmap2's empty maps are) and well aligned for a
+    /// slice of any type. Nothing is there: this crate never dereferences it
+    /// or passes it to the kernel, and neither may the caller.
     #[inline]
     pub fn as_ptr(&self) -> *const u8 {
         self.inner.ptr()
@@ -502,8 +512,13 @@ impl MmapRaw {
         MmapOptions::new().map_raw(file)
     }
 
-    /// The address of the first byte (well aligned and not null even when
-    /// the map is empty).
+    /// The address of the first byte.
+    ///
+    /// For an empty map, which owns no memory: a dangling pointer, not null
+    /// and aligned to 64 KiB, so page aligned on every supported
+    /// architecture (as memmap2's empty maps are) and well aligned for a
+    /// slice of any type. Nothing is there: this crate never dereferences it
+    /// or passes it to the kernel, and neither may the caller.
     #[inline]
     pub fn as_ptr(&self) -> *const u8 {
         self.inner.ptr()

@@ -4,6 +4,8 @@
 mod fd;
 mod inner;
 mod maps;
+#[cfg(test)]
+mod tests;
 
 pub use fd::MapFd;
 pub use maps::{Mmap, MmapMut, MmapRaw};

@@ -13,34 +13,10 @@ use mmap_native::{mmap, MapFlags, Prot};
 use syscalls::raw::{syscall1, syscall3, syscall4};
 use syscalls::Sysno;
 
-// The kernel starts a static program with the stack pointer on argc, then
-// argv[]; hand that address to `start`.
-#[cfg(target_arch = "x86_64")]
-core::arch::global_asm!(
-    ".globl _start",
-    "_start:",
-    "mov rdi, rsp",
-    "call {entry}",
-    entry = sym start,
-);
-
-#[cfg(target_arch = "aarch64")]
-core::arch::global_asm!(
-    ".globl _start",
-    "_start:",
-    "mov x0, sp",
-    "bl {entry}",
-    entry = sym start,
-);
-
-#[cfg(target_arch = "riscv64")]
-core::arch::global_asm!(
-    ".globl _start",
-    "_start:",
-    "mv a0, sp",
-    "call {entry}",
-    entry = sym start,
-);
+// `_start`, shared with qemu/freestanding: it hands the initial stack
+// pointer (argc, then argv[]) to `start`.
+#[path = "../../../qemu/freestanding/src/start.rs"]
+mod start;
 
 const AT_FDCWD: usize = -100isize as usize;
 const SEEK_END: usize = 2;
