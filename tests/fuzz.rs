@@ -438,8 +438,11 @@ fn fail_now(n: u64, seed: u64, history: &[Op], what: String) -> ! {
 
 /// Fills every hole in the arena with PROT_NONE again (not under test).
 /// The harness allocates from a static arena, so nothing else in this
-/// one-threaded process maps memory that could land in a hole first.
-fn refill(base: usize, page: usize, segs: &[Seg]) {
+/// one-threaded process maps memory that could land in a hole first; the
+/// arena is ours, so MAP_FIXED only replaces what maps calls a hole (qemu
+/// 7.2's maps leave out some ranges its own page flags still hold, where
+/// MAP_FIXED_NOREPLACE would fail).
+fn refill(base: usize, page: usize, segs: &[Seg]) -> Result<(), String> {
     let mut i = 0;
     while i < PAGES * page {
         if let Some(s) = segs.iter().find(|s| s.0 <= i && i < s.1) {
@@ -452,14 +455,18 @@ fn refill(base: usize, page: usize, segs: &[Seg]) {
             .filter(|&a| a > i)
             .min()
             .unwrap_or(PAGES * page);
-        let flags = MapFlags::PRIVATE | MapFlags::ANONYMOUS | MapFlags::FIXED_NOREPLACE;
+        let flags = MapFlags::PRIVATE | MapFlags::ANONYMOUS | MapFlags::FIXED;
         if let Err(e) =
             unsafe { m::mmap((base + i) as *mut c_void, end - i, Prot::NONE, flags, -1, 0) }
         {
-            panic!("refilling a hole of the arena: {e}");
+            return Err(format!(
+                "refilling the hole at {i:#x}..{end:#x} of the arena at {base:#x}: {e}; \
+                 its maps: {segs:x?}"
+            ));
         }
         i = end;
     }
+    Ok(())
 }
 
 fn fuzz_file(page: usize, tag: &str) -> (File, std::path::PathBuf) {
@@ -487,16 +494,16 @@ fn ino(f: &File) -> u64 {
 }
 
 fn main() {
+    // What tests/common sets up once, before the bump allocator starts
+    // taking back what each step allocated.
+    let run = common::describe_run();
     let page = m::page_size();
     let seed: u64 = std::env::var("MMAP_NATIVE_FUZZ_SEED").map_or(0x5eed, |s| s.parse().unwrap());
     let default_ops = common::rounds(20_000, 3_000);
     let ops: u64 =
         std::env::var("MMAP_NATIVE_FUZZ_OPS").map_or(default_ops, |s| s.parse().unwrap());
     let pipe = Pipe::new();
-    let maps_before = std::fs::read_to_string("/proc/self/maps")
-        .unwrap()
-        .lines()
-        .count();
+    let maps_before = common::maps_lines();
 
     let (fa, pa) = fuzz_file(page, "a");
     let (fb, pb) = fuzz_file(page, "b");
@@ -616,8 +623,9 @@ fn main() {
                 assert_eq!(r, 0, "fallocate: {}", std::io::Error::last_os_error());
             }
         }
-        refill(a.base, page, &sa);
-        refill(b.base, page, &sb);
+        if let Err(e) = refill(a.base, page, &sa).and(refill(b.base, page, &sb)) {
+            fail(e);
+        }
     };
     for n in 0..ops {
         // The first step runs without a reset, so whatever std sets up
@@ -643,13 +651,11 @@ fn main() {
     drop((a, b));
     let _ = std::fs::remove_file(&pa);
     let _ = std::fs::remove_file(&pb);
-    let maps_after = std::fs::read_to_string("/proc/self/maps")
-        .unwrap()
-        .lines()
-        .count();
+    let maps_after = common::maps_lines();
     println!(
-        "fuzz{}: {ops} operations, seed {seed}, {} succeeded and {} failed alike in both arenas, \
-         {resyncs} VMA-layout resyncs, {:.1}s; /proc/self/maps lines {maps_before} -> {maps_after}",
+        "fuzz, {run}{}: {ops} operations, seed {seed}, {} succeeded and {} failed alike in both \
+         arenas, {resyncs} VMA-layout resyncs, {:.1}s; /proc/self/maps lines {maps_before} -> \
+         {maps_after}",
         if control {
             " (control: C library in both arenas)"
         } else {

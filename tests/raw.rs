@@ -298,6 +298,66 @@ fn mmap_errors() {
     );
 }
 
+/// MAP_HUGETLB with a huge page size no machine has (2^63), after each map
+/// and unmap of a sequence that moves where the next map goes: the kernel
+/// answers EINVAL every time. Asked in a child, which says what it saw in
+/// its exit status: 1 EINVAL, 2 ENOMEM, 4 anything else, 8 a page readable
+/// before the sequence is not any more.
+#[test]
+fn mmap_hugetlb_of_a_size_no_machine_has() {
+    let p = page();
+    let fate = in_child(|| {
+        let readable_before: Vec<(usize, usize)> = common::maps()
+            .iter()
+            .filter(|l| {
+                let mut w = l.split_whitespace();
+                let perms = w.nth(1).unwrap();
+                // Not the kernel's [vvar] pages, which no write() reads.
+                perms.starts_with('r') && !w.nth(3).is_some_and(|n| n.starts_with("[v"))
+            })
+            .map(|l| common::maps_range(l))
+            .collect();
+        let mut seen = 0;
+        let huge = ANON | MapFlags::HUGETLB | MapFlags::huge_page_size(63);
+        for i in 0..3000 {
+            let len = 1 + i * 7919 % (3 * p);
+            let x = unsafe { mmap(null_mut(), len, RW, ANON, -1, 0) }.unwrap();
+            if i % 3 != 0 {
+                unsafe { munmap(x, len) }.unwrap();
+            }
+            seen |= match unsafe { mmap(null_mut(), p, RW, huge, -1, 0) } {
+                Err(Errno::EINVAL) => 1,
+                Err(Errno::ENOMEM) => 2,
+                _ => 4,
+            };
+        }
+        // Each page written into a pipe and read back: system calls only,
+        // no C library data (which a wipe may have taken) is touched.
+        use syscalls::{syscall, Sysno};
+        let mut fds = [0i32; 2];
+        unsafe { syscall!(Sysno::pipe2, fds.as_mut_ptr(), 0) }.unwrap();
+        let mut byte = 0u8;
+        for &(a, b) in &readable_before {
+            for at in (a..b).step_by(p) {
+                if unsafe { syscall!(Sysno::write, fds[1], at, 1) }.is_err() {
+                    seen |= 8;
+                } else {
+                    unsafe { syscall!(Sysno::read, fds[0], &mut byte as *mut u8, 1) }.unwrap();
+                }
+            }
+        }
+        seen
+    });
+    let want = if HUGETLB_BAD_SIZE_ENOMEM.applies() {
+        2
+    } else if HUGETLB_FAILURE_WIPES_32.applies() {
+        1 | 2 | 8
+    } else {
+        HUGETLB_BAD_SIZE_SOMETIMES_ENOMEM.pick(1, 1 | 2)
+    };
+    assert_eq!(fate, Fate::Exited(want));
+}
+
 #[test]
 fn munmap_errors() {
     let p = anon(page());

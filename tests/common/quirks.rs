@@ -218,7 +218,36 @@ quirks! {
         kernel: "`EINVAL`",
         qemu: "`ENOMEM`",
         when: &[(Versions::NewBy(V7_2, V10), Guests::Bits(64))],
-        asserted: &[("soak.rs", "cycle")],
+        asserted: &[
+            ("raw.rs", "mmap_hugetlb_of_a_size_no_machine_has"),
+            ("soak.rs", "cycle"),
+        ],
+    }
+    HUGETLB_BAD_SIZE_SOMETIMES_ENOMEM {
+        call: "`mmap` `MAP_HUGETLB` with a huge page size no machine has (2^63)",
+        kernel: "`EINVAL`",
+        qemu: "`EINVAL`, but `ENOMEM` for some of the addresses qemu picks (3 to 12 calls \
+               in 3,000 maps and unmaps)",
+        when: &[
+            (Versions::FixedBy(V7_2, V10), Guests::Bits(64)),
+            (Versions::All, Guests::Bits(32)),
+        ],
+        asserted: &[
+            ("raw.rs", "mmap_hugetlb_of_a_size_no_machine_has"),
+            ("soak.rs", "cycle"),
+        ],
+    }
+    HUGETLB_FAILURE_WIPES_32 {
+        call: "`mmap` `MAP_HUGETLB` that fails with `ENOMEM` (as in \
+               `HUGETLB_BAD_SIZE_SOMETIMES_ENOMEM`)",
+        kernel: "(not applicable: the kernel answers `EINVAL`)",
+        qemu: "memory mapped elsewhere is gone: a page of the dynamic loader's data, seen \
+               as a SIGSEGV at the program's next use of it",
+        when: &[(Versions::FixedBy(V7_2, V10), Guests::Bits(32))],
+        asserted: &[
+            ("raw.rs", "mmap_hugetlb_of_a_size_no_machine_has"),
+            ("soak.rs", "cycle"),
+        ],
     }
     MADVISE_UNCHECKED {
         call: "`madvise`: unknown advice; `MADV_REMOVE` on private anonymous memory; an \
