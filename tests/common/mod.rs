@@ -50,7 +50,8 @@ pub fn emulator() -> Option<&'static Emulator> {
     .as_ref()
 }
 
-/// This program as a guest: what the table's entries are matched against.
+/// This program as a guest: what the table's entries are matched against
+/// (and the tests' one 32-bit check, `bits`).
 pub fn guest() -> Guest {
     Guest {
         arch: std::env::consts::ARCH,
@@ -59,9 +60,6 @@ pub fn guest() -> Guest {
         page_size: page(),
     }
 }
-
-/// The one 32-bit check: a 32-bit target (i686, armv7).
-pub const BITS32: bool = cfg!(target_pointer_width = "32");
 
 impl Quirk {
     /// Whether this run is under an emulator that has this difference.

@@ -241,8 +241,8 @@ quirks! {
         call: "`mmap` `MAP_HUGETLB` that fails with `ENOMEM` (as in \
                `HUGETLB_BAD_SIZE_SOMETIMES_ENOMEM`)",
         kernel: "(not applicable: the kernel answers `EINVAL`)",
-        qemu: "memory mapped elsewhere is gone: a page of the dynamic loader's data, seen \
-               as a SIGSEGV at the program's next use of it",
+        qemu: "memory mapped elsewhere is gone (seen: a page of the dynamic loader's \
+               data): the program dies of SIGSEGV at its next use of it",
         when: &[(Versions::FixedBy(V7_2, V10), Guests::Bits(32))],
         asserted: &[
             ("raw.rs", "mmap_hugetlb_of_a_size_no_machine_has"),
@@ -350,9 +350,9 @@ quirks! {
     MINCORE_HOST_PAGES {
         call: "`mincore`",
         kernel: "one byte per page",
-        qemu: "one byte per 4 KiB host page, 16 per guest page, past the end of the \
-               caller's vector (the tests that call `mincore` on a vector of one byte per \
-               page, raw, matrix, fuzz and mtouch, cannot run there)",
+        qemu: "one byte per 4 KiB of the length (16 per whole guest page), past the end \
+               of a vector of one byte per page (so raw, matrix, fuzz and mtouch, which \
+               give it such vectors, cannot run there)",
         when: BIG_PAGES,
         asserted: &[("safe.rs", "mincore_sees_whole_pages_of_a_map")],
     }
@@ -416,7 +416,7 @@ quirks! {
     MAPS_UNMERGED {
         call: "`/proc/self/maps` after an `mprotect` split a mapping and another undid it",
         kernel: "one line again",
-        qemu: "two lines",
+        qemu: "a line per piece (three for the middle page of three)",
         when: &[(Versions::NewBy(V7_2, V10), Guests::All)],
         asserted: &[("raw.rs", "maps_show_each_protection")],
     }
