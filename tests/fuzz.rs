@@ -19,11 +19,20 @@
 //! file pages is asynchronous, so residency would race), MAP_FIXED outside
 //! the arena, and mremap moves that are not MREMAP_FIXED into the arena.
 //!
+//! Where qemu-user differs from the kernel, the entries of
+//! `tests/common/quirks.rs` say what is generated and compared: no mremap
+//! where qemu's shrinking wipes the next mapping (both arenas alike, so the
+//! C library's arena too), mlock2 flags never 0 where qemu lacks mlock2
+//! (glibc would lock through mlock in one arena only), and no exec bit from
+//! maps where qemu's maps hide it.
+//!
 //! Runs without the test harness: one thread, so no other thread can map
-//! into a hole of the arena between a step and its refill.
+//! into a hole of the arena between a step and its refill. Ends with the
+//! runner's summary line.
 
 mod common;
-use common::{qemu, Rng};
+use common::quirks::*;
+use common::{Pipe, Rng};
 
 // No C allocator: its mappings could land in a hole of an arena, and its
 // caching would move the leak check's count.
@@ -157,11 +166,10 @@ fn gen(r: &mut Rng, page: usize) -> Op {
             let f = [0, 1, 2, 3, 4, 5, 6, 8][r.below(8)];
             Op::Msync(gen_range(r, page, true), MsFlags::from_bits_retain(f))
         }
-        // qemu-arm 7.2's mremap leaves the two arenas different even when
-        // the C library drives both (the control run, seeds 24301 and 99:
-        // a page that stays readable in one arena is gone in the other), so
-        // under a 32-bit qemu the fuzz leaves mremap to the error matrix.
-        8 if qemu() && cfg!(target_pointer_width = "32") => Op::Mincore(gen_range(r, page, true)),
+        // Where qemu's mremap shrinking wipes whatever follows (the other
+        // arena's pages too, or its guard), the fuzz leaves mremap to the
+        // error matrix and the tests of that entry.
+        8 if MREMAP_SHRINK_WIPES_NEXT.applies() => Op::Mincore(gen_range(r, page, true)),
         8 => {
             let old = gen_range(r, page, true);
             let flags = match r.below(4) {
@@ -185,12 +193,16 @@ fn gen(r: &mut Rng, page: usize) -> Op {
         }
         9 => match r.below(3) {
             0 => Op::Mlock(gen_range(r, page, true)),
-            // Under qemu-user (no mlock2) glibc turns mlock2(.., 0) into
-            // mlock, which would lock arena B only: flags there are never 0.
-            1 => Op::Mlock2(
-                gen_range(r, page, true),
-                MlockFlags::from_bits_retain((r.below(3) + qemu() as usize).min(2) as i32),
-            ),
+            // Where qemu has no mlock2, glibc turns mlock2(.., 0) into mlock,
+            // which would lock arena B only: flags there are never 0.
+            1 => {
+                let lowest = MLOCK2_ENOSYS.applies() as usize;
+                let flags = (r.below(3) + lowest).min(2) as i32;
+                Op::Mlock2(
+                    gen_range(r, page, true),
+                    MlockFlags::from_bits_retain(flags),
+                )
+            }
             _ => Op::Munlock(gen_range(r, page, true)),
         },
         10 => Op::Mincore(gen_range(r, page, true)),
@@ -365,12 +377,11 @@ fn per_page(segs: &[Seg], page: usize) -> Vec<Option<(String, String)>> {
                     }
                     None => s.3.clone(),
                 };
-                // qemu-user 7.2 builds its maps from the host's mappings and
-                // the flags of each one's first page, so the protections it
-                // shows can be wrong; there what each page allows is compared
-                // by the pipe probes instead.
-                let perms = if qemu() {
-                    s.2[3..].to_owned()
+                // Where qemu's maps hide the exec bit (the host's
+                // protection), what each page allows is still compared by
+                // the pipe probes.
+                let perms = if MAPS_EXEC_HIDDEN.applies() {
+                    format!("{}{}", &s.2[..2], &s.2[3..])
                 } else {
                     s.2.clone()
                 };
@@ -380,19 +391,13 @@ fn per_page(segs: &[Seg], page: usize) -> Vec<Option<(String, String)>> {
         .collect()
 }
 
-/// Residency and bytes of each page: None where nothing is mapped or the
-/// page cannot be read.
-fn pages_state(base: usize, page: usize, segs: &[Seg], pipe: &Pipe) -> Vec<(u8, Option<Vec<u8>>)> {
+/// Residency and bytes of each page: None where the page cannot be read.
+/// Every page is probed, mapped or not, so a page that maps misreports is
+/// caught too.
+fn pages_state(base: usize, page: usize, pipe: &Pipe) -> Vec<(u8, Option<Vec<u8>>)> {
     let mut out = Vec::with_capacity(PAGES);
     for i in 0..PAGES {
         let off = i * page;
-        // (Under a 32-bit qemu its maps are not to be trusted: every page
-        // is probed.)
-        let qemu32 = qemu() && cfg!(target_pointer_width = "32");
-        if !qemu32 && !segs.iter().any(|s| s.0 <= off && off < s.1) {
-            out.push((0xff, None));
-            continue;
-        }
         let addr = (base + off) as *mut c_void;
         let mut v = [0u8; 1];
         // qemu-user can answer ENOMEM for a page its own maps call mapped;
@@ -403,52 +408,6 @@ fn pages_state(base: usize, page: usize, segs: &[Seg], pipe: &Pipe) -> Vec<(u8, 
         out.push((v[0] & 0x81, pipe.read(addr, page)));
     }
     out
-}
-
-/// Memory is read and written through a pipe: the kernel (or qemu-user,
-/// which checks the guest's own page flags) answers EFAULT where a plain
-/// access would fault, on PROT_NONE pages, guard regions, or pages that
-/// `/proc/self/maps` misreports under qemu.
-struct Pipe {
-    r: i32,
-    w: i32,
-}
-
-impl Pipe {
-    fn new() -> Pipe {
-        let mut fds = [0; 2];
-        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-        // Large enough for one page of any size used here.
-        unsafe { libc::fcntl(fds[1], libc::F_SETPIPE_SZ, 1 << 20) };
-        Pipe {
-            r: fds[0],
-            w: fds[1],
-        }
-    }
-    fn read(&self, addr: *mut c_void, len: usize) -> Option<Vec<u8>> {
-        let n = unsafe { libc::write(self.w, addr, len) };
-        if n < 0 {
-            return None;
-        }
-        let mut buf = vec![0u8; n as usize];
-        assert_eq!(
-            unsafe { libc::read(self.r, buf.as_mut_ptr().cast(), n as usize) },
-            n
-        );
-        (n as usize == len).then_some(buf)
-    }
-    fn write(&self, addr: *mut c_void, byte: u8) -> bool {
-        assert_eq!(unsafe { libc::write(self.w, [byte].as_ptr().cast(), 1) }, 1);
-        if unsafe { libc::read(self.r, addr, 1) } == 1 {
-            return true;
-        }
-        let mut drain = [0u8; 1];
-        assert_eq!(
-            unsafe { libc::read(self.r, drain.as_mut_ptr().cast(), 1) },
-            1
-        );
-        false
-    }
 }
 
 fn reserve(page: usize) -> usize {
@@ -474,13 +433,16 @@ fn fail_now(n: u64, seed: u64, history: &[Op], what: String) -> ! {
     for h in history {
         eprintln!("  {h:?}");
     }
-    std::process::exit(1);
+    common::finish(0, 1);
 }
 
 /// Fills every hole in the arena with PROT_NONE again (not under test).
 /// The harness allocates from a static arena, so nothing else in this
-/// one-threaded process maps memory that could land in a hole first.
-fn refill(base: usize, page: usize, segs: &[Seg]) {
+/// one-threaded process maps memory that could land in a hole first; the
+/// arena is ours, so MAP_FIXED only replaces what maps calls a hole (qemu
+/// 7.2's maps leave out some ranges its own page flags still hold, where
+/// MAP_FIXED_NOREPLACE would fail).
+fn refill(base: usize, page: usize, segs: &[Seg]) -> Result<(), String> {
     let mut i = 0;
     while i < PAGES * page {
         if let Some(s) = segs.iter().find(|s| s.0 <= i && i < s.1) {
@@ -493,16 +455,18 @@ fn refill(base: usize, page: usize, segs: &[Seg]) {
             .filter(|&a| a > i)
             .min()
             .unwrap_or(PAGES * page);
-        let flags = MapFlags::PRIVATE | MapFlags::ANONYMOUS | MapFlags::FIXED_NOREPLACE;
-        match unsafe { m::mmap((base + i) as *mut c_void, end - i, Prot::NONE, flags, -1, 0) } {
-            Ok(_) => {}
-            // qemu-user 7.2's emulated maps leave out some PROT_NONE
-            // ranges that are still mapped.
-            Err(Errno::EEXIST) if qemu() => {}
-            Err(e) => panic!("refilling a hole of the arena: {e}"),
+        let flags = MapFlags::PRIVATE | MapFlags::ANONYMOUS | MapFlags::FIXED;
+        if let Err(e) =
+            unsafe { m::mmap((base + i) as *mut c_void, end - i, Prot::NONE, flags, -1, 0) }
+        {
+            return Err(format!(
+                "refilling the hole at {i:#x}..{end:#x} of the arena at {base:#x}: {e}; \
+                 its maps: {segs:x?}"
+            ));
         }
         i = end;
     }
+    Ok(())
 }
 
 fn fuzz_file(page: usize, tag: &str) -> (File, std::path::PathBuf) {
@@ -530,16 +494,16 @@ fn ino(f: &File) -> u64 {
 }
 
 fn main() {
+    // What tests/common sets up once, before the bump allocator starts
+    // taking back what each step allocated.
+    let run = common::describe_run();
     let page = m::page_size();
     let seed: u64 = std::env::var("MMAP_NATIVE_FUZZ_SEED").map_or(0x5eed, |s| s.parse().unwrap());
-    let default_ops = if qemu() { 3_000 } else { 20_000 };
+    let default_ops = common::rounds(20_000, 3_000);
     let ops: u64 =
         std::env::var("MMAP_NATIVE_FUZZ_OPS").map_or(default_ops, |s| s.parse().unwrap());
     let pipe = Pipe::new();
-    let maps_before = std::fs::read_to_string("/proc/self/maps")
-        .unwrap()
-        .lines()
-        .count();
+    let maps_before = common::maps_lines();
 
     let (fa, pa) = fuzz_file(page, "a");
     let (fb, pb) = fuzz_file(page, "b");
@@ -603,13 +567,7 @@ fn main() {
         };
         counts[ra.is_ok() as usize] += 1;
         let fail = |what: String| -> ! { fail_now(n, seed, &history, what) };
-        let known = |ra: Ans| {
-            // qemu-user 7.2 has no mlock2; glibc's aarch64 port then calls
-            // mlock for flags 0 and answers EINVAL for others (see the error
-            // matrix), the crate reports the ENOSYS.
-            matches!(op, Op::Mlock2(..)) && qemu() && ra == Err(libc::ENOSYS)
-        };
-        if ra != rb && !known(ra) {
+        if ra != rb && !known_difference(op, ra, rb) {
             fail(format!("{op:?}: crate {ra:?}, C library {rb:?}"));
         }
         let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
@@ -619,12 +577,7 @@ fn main() {
         // on history that is not state (anon_vma links), so only what each
         // page is mapped as is compared.
         let (na, nb) = (per_page(&sa, page), per_page(&sb, page));
-        // qemu-arm and qemu-i386 7.2 reserve the whole 32-bit guest space
-        // and their /proc/self/maps does not follow a shrinking mremap
-        // (measured: the two arenas' maps differed after the same
-        // successful call); there the pipe probes and mincore are the state.
-        let qemu32 = qemu() && cfg!(target_pointer_width = "32");
-        if na != nb && !qemu32 {
+        if na != nb {
             fail(format!("{op:?}: mappings differ:\n  A {sa:?}\n  B {sb:?}"));
         }
         // Residency of a file-backed page is the page cache's, of two
@@ -640,8 +593,8 @@ fn main() {
                 fail(format!("{op:?}: mincore byte {i}: {} vs {}", va[i], vb[i]));
             }
         }
-        let pa_state = pages_state(a.base, page, &sa, &pipe);
-        let pb_state = pages_state(b.base, page, &sb, &pipe);
+        let pa_state = pages_state(a.base, page, &pipe);
+        let pb_state = pages_state(b.base, page, &pipe);
         let same = |i: usize| {
             let (x, y) = (&pa_state[i], &pb_state[i]);
             x.1 == y.1 && (x.0 == y.0 || file_page(i))
@@ -670,8 +623,9 @@ fn main() {
                 assert_eq!(r, 0, "fallocate: {}", std::io::Error::last_os_error());
             }
         }
-        refill(a.base, page, &sa);
-        refill(b.base, page, &sb);
+        if let Err(e) = refill(a.base, page, &sa).and(refill(b.base, page, &sb)) {
+            fail(e);
+        }
     };
     for n in 0..ops {
         // The first step runs without a reset, so whatever std sets up
@@ -687,7 +641,7 @@ fn main() {
     }
     if std::fs::read(&pa).unwrap() != std::fs::read(&pb).unwrap() {
         eprintln!("the two files differ at the end");
-        std::process::exit(1);
+        common::finish(0, 1);
     }
     unsafe {
         let _ = m::munlockall();
@@ -697,13 +651,11 @@ fn main() {
     drop((a, b));
     let _ = std::fs::remove_file(&pa);
     let _ = std::fs::remove_file(&pb);
-    let maps_after = std::fs::read_to_string("/proc/self/maps")
-        .unwrap()
-        .lines()
-        .count();
+    let maps_after = common::maps_lines();
     println!(
-        "fuzz{}: {ops} operations, seed {seed}, {} succeeded and {} failed alike in both arenas, \
-         {resyncs} VMA-layout resyncs, {:.1}s; /proc/self/maps lines {maps_before} -> {maps_after}",
+        "fuzz, {run}{}: {ops} operations, seed {seed}, {} succeeded and {} failed alike in both \
+         arenas, {resyncs} VMA-layout resyncs, {:.1}s; /proc/self/maps lines {maps_before} -> \
+         {maps_after}",
         if control {
             " (control: C library in both arenas)"
         } else {
@@ -717,11 +669,20 @@ fn main() {
     if leaked {
         println!("mappings leaked");
     }
-    println!(
-        "\ntest result: {}. {} passed; {} failed; 0 ignored; 0 measured; 0 filtered out\n",
-        if leaked { "FAILED" } else { "ok" },
-        if leaked { 0 } else { 1 },
-        leaked as u8
-    );
-    std::process::exit(leaked as i32);
+    common::finish(usize::from(!leaked), usize::from(leaked));
+}
+
+/// The answers may differ only where qemu has no mlock2: the crate reports
+/// its ENOSYS, and the C library (see `C_LIBRARY_EMULATES_MLOCK2`) may turn
+/// that into EINVAL for the non-zero flags generated there.
+fn known_difference(op: Op, ra: Ans, rb: Ans) -> bool {
+    let c_library = if common::C_LIBRARY_EMULATES_MLOCK2 {
+        libc::EINVAL
+    } else {
+        libc::ENOSYS
+    };
+    matches!(op, Op::Mlock2(..))
+        && MLOCK2_ENOSYS.applies()
+        && ra == Err(libc::ENOSYS)
+        && rb == Err(c_library)
 }

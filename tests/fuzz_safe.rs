@@ -5,20 +5,14 @@
 //! `MMAP_NATIVE_FUZZ_SAFE_ITERS=1000000 MMAP_NATIVE_FUZZ_SEED=3 cargo test --release --test fuzz_safe`.
 
 mod common;
-use common::{page, qemu, Rng, TempFile};
+use common::{page, Rng, TempFile};
 
 use mmap_native::{Errno, MapFlags, MmapOptions};
-
-fn maps_naming(path: &std::path::Path) -> usize {
-    let name = path.to_str().unwrap();
-    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
-    maps.lines().filter(|l| l.ends_with(name)).count()
-}
 
 #[test]
 fn random_options_read_what_pread_reads() {
     let iters: u64 = std::env::var("MMAP_NATIVE_FUZZ_SAFE_ITERS")
-        .map_or(if qemu() { 300 } else { 3000 }, |s| s.parse().unwrap());
+        .map_or(common::rounds(3000, 300), |s| s.parse().unwrap());
     let seed: u64 = std::env::var("MMAP_NATIVE_FUZZ_SEED").map_or(0x5afe, |s| s.parse().unwrap());
     let mut r = Rng::new(seed);
     let p = page() as u64;
@@ -116,11 +110,7 @@ fn random_options_read_what_pread_reads() {
                     );
                 }
             }
-            assert_eq!(
-                maps_naming(&f.path),
-                0,
-                "a map of the file outlived its owner"
-            );
+            assert_eq!(f.maps(), 0, "a map of the file outlived its owner");
         }
         let _ = i;
     }

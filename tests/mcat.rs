@@ -1,100 +1,20 @@
-//! `examples/mcat.rs` as a user runs it: its output must be the file, byte
-//! for byte, and its errors must read like cat's.
-//!
-//! Cargo gives integration tests no path to an example (`CARGO_BIN_EXE_*`
-//! is for binaries only), so the test finds the example that `cargo test`
-//! built next to it: `<target dir>/<profile>/examples/mcat`, the profile
-//! directory being the parent of this test's `deps/`. That works for every
-//! `--target` and profile. Under qemu-user (`MMAP_NATIVE_QEMU`, set by
-//! `qemu/qemu-run`) the example is a foreign binary the host may not run
-//! by itself, so it is started through the same `qemu/qemu-run`.
+//! `examples/mcat` as a user runs it: its output must be the file, byte
+//! for byte, and its errors must read like cat's. The example is the one
+//! `cargo test` built next to this test (`common::example`), started under
+//! the emulator when the run has one.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+use common::{pattern, TempFile as Temp};
 
-fn mcat_path() -> PathBuf {
-    let exe = std::env::current_exe().expect("current_exe");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test binary lives in <profile>/deps/");
-    let bin = profile_dir.join("examples").join("mcat");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mcat.rs");
-    let built = std::fs::metadata(&bin).and_then(|m| m.modified());
-    let Ok(built) = built else {
-        panic!(
-            "{} does not exist. `cargo test` builds the examples, but a run \
-             limited to some tests (`cargo test --test mcat`) does not: run \
-             `cargo build --example mcat` with the same --target and profile \
-             first.",
-            bin.display()
-        );
-    };
-    let changed = std::fs::metadata(&src).and_then(|m| m.modified()).unwrap();
-    assert!(
-        built >= changed,
-        "{} is older than {}: rebuild it (`cargo build --example mcat`) so \
-         this test does not check a stale program",
-        bin.display(),
-        src.display()
-    );
-    bin
-}
+use std::process::Output;
 
 fn mcat(args: &[&str]) -> Output {
-    let bin = mcat_path();
-    let mut cmd = match std::env::var("MMAP_NATIVE_QEMU") {
-        Ok(arch) => {
-            let runner = Path::new(env!("CARGO_MANIFEST_DIR")).join("qemu/qemu-run");
-            let mut c = Command::new(runner);
-            c.arg(arch).arg(&bin);
-            // That log records the programs qemu/test itself started.
-            c.env_remove("MMAP_NATIVE_QEMU_LOG");
-            c
-        }
-        Err(_) => Command::new(&bin),
-    };
-    cmd.args(args).stdin(Stdio::null());
+    let mut cmd = common::example("mcat");
+    cmd.args(args);
     match cmd.output() {
         Ok(out) => out,
-        Err(e) if e.raw_os_error() == Some(libc::ENOEXEC) => panic!(
-            "{} is a binary this host cannot run ({e}); cross-target runs \
-             must go through qemu/qemu-run, which sets MMAP_NATIVE_QEMU so \
-             this test starts mcat under qemu too",
-            bin.display()
-        ),
-        Err(e) => panic!("running {}: {e}", bin.display()),
+        Err(e) => panic!("running {cmd:?}: {e}"),
     }
-}
-
-struct Temp(PathBuf);
-
-impl Temp {
-    fn new(data: &[u8]) -> Temp {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "mmap-native-mcat-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::write(&path, data).unwrap();
-        Temp(path)
-    }
-
-    fn arg(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
-impl Drop for Temp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 7 + i / 4099) as u8).collect()
 }
 
 fn assert_success(out: &Output, what: &str) {

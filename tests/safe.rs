@@ -2,93 +2,48 @@
 //! independent view of the same bytes (`pread`, `/proc/self/maps`, `libc`).
 //! Never assumes a page size: under qemu-user it may be 64 KiB.
 
+mod common;
+use common::quirks::*;
+use common::{page, pattern, TempFile as Temp};
+
 use mmap_native::{page_size, Advice, Errno, MapFlags, Mmap, MmapMut, MmapOptions, MmapRaw};
-use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-/// A fresh file in the temp dir, removed on drop. Its path is unique, so
-/// `/proc/self/maps` lines that name it are this test's maps and nobody
-/// else's, whatever other test threads map meanwhile.
-struct Temp {
-    path: PathBuf,
-    file: File,
+/// The leak check counts all of `/proc/self/maps`: while it runs, no other
+/// test of this file maps or unmaps. Every test takes `shared()`, the leak
+/// check `exclusive()`.
+static MAPPING: RwLock<()> = RwLock::new(());
+
+fn shared() -> RwLockReadGuard<'static, ()> {
+    MAPPING.read().unwrap_or_else(|e| e.into_inner())
 }
 
-impl Temp {
-    fn new(data: &[u8]) -> Temp {
-        Temp::open(data, true)
-    }
-
-    fn open(data: &[u8], writable: bool) -> Temp {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "mmap-native-safe-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        File::create(&path).unwrap().write_all(data).unwrap();
-        let file = OpenOptions::new()
-            .read(true)
-            .write(writable)
-            .open(&path)
-            .unwrap();
-        Temp { path, file }
-    }
-
-    fn fd(&self) -> i32 {
-        self.file.as_raw_fd()
-    }
-
-    fn pread(&self, off: u64, len: usize) -> Vec<u8> {
-        let mut buf = vec![0u8; len];
-        // SAFETY: buf has room for len bytes.
-        let n = unsafe { libc::pread(self.fd(), buf.as_mut_ptr().cast(), len, off as libc::off_t) };
-        assert!(n >= 0, "pread: {}", std::io::Error::last_os_error());
-        buf.truncate(n as usize);
-        buf
-    }
-
-    /// How many lines of `/proc/self/maps` map this file.
-    fn maps(&self) -> usize {
-        let name = self.path.to_str().unwrap();
-        std::fs::read_to_string("/proc/self/maps")
-            .unwrap()
-            .lines()
-            .filter(|l| l.ends_with(name))
-            .count()
-    }
-}
-
-impl Drop for Temp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-/// Bytes that differ at every offset a page boundary could hide.
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i % 251) as u8 ^ (i / 4093) as u8)
-        .collect()
-}
-
-/// Set by `qemu/qemu-run` for runs under qemu-user (its value is the
-/// arch): where qemu answers differently from Linux, a test checks qemu's
-/// answer instead and says so.
-fn qemu() -> bool {
-    std::env::var_os("MMAP_NATIVE_QEMU").is_some()
-}
-
-fn page() -> usize {
-    page_size()
+fn exclusive() -> RwLockWriteGuard<'static, ()> {
+    MAPPING.write().unwrap_or_else(|e| e.into_inner())
 }
 
 #[test]
 fn page_size_matches_sysconf() {
+    let _g = shared();
+    // PR_GET_AUXV (Linux 6.4) is where the crate reads the page size first;
+    // where it fails (older kernels, qemu) it reads /proc/self/auxv.
+    let mut auxv = [0u64; 64];
+    // SAFETY: prctl writes at most the buffer's size.
+    let r = unsafe { libc::prctl(0x4155_5856, auxv.as_mut_ptr(), 512usize, 0usize, 0usize) };
+    let got = if r < 0 {
+        Err(std::io::Error::last_os_error().raw_os_error().unwrap())
+    } else {
+        Ok(())
+    };
+    let kernel = if common::kernel_version() >= (6, 4) {
+        Ok(())
+    } else {
+        Err(libc::EINVAL)
+    };
+    assert_eq!(got, PR_GET_AUXV_EINVAL.pick(kernel, Err(libc::EINVAL)));
     // SAFETY: sysconf has no preconditions.
     let libc_page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
     assert_eq!(page_size() as libc::c_long, libc_page);
@@ -100,6 +55,7 @@ fn page_size_matches_sysconf() {
 
 #[test]
 fn unaligned_offsets_read_the_right_bytes() {
+    let _g = shared();
     let p = page();
     let data = pattern(3 * p + 123);
     let f = Temp::new(&data);
@@ -121,6 +77,7 @@ fn unaligned_offsets_read_the_right_bytes() {
 
 #[test]
 fn empty_file_and_len_zero_give_empty_maps() {
+    let _g = shared();
     let empty = Temp::new(b"");
     let f = Temp::new(b"some bytes");
     // SAFETY: nothing changes the files while mapped.
@@ -167,24 +124,15 @@ fn empty_file_and_len_zero_give_empty_maps() {
     raw.flush_async_range(0, 0).unwrap();
 }
 
-/// Counts all of `/proc/self/maps`. Other test threads map and unmap
-/// (their stacks, malloc arenas) at any time, so a difference is only a
-/// leak if it repeats: see `no_leak`.
-fn maps_lines() -> usize {
-    std::fs::read_to_string("/proc/self/maps")
-        .unwrap()
-        .lines()
-        .count()
-}
-
 /// Runs `f` until the count of maps before and after is the same, at most
-/// 20 times: a real leak grows it every time, another thread's churn does
-/// not.
+/// 20 times: a real leak grows it every time. The other tests of this file
+/// wait meanwhile (`exclusive()`); what may still move the count is the
+/// test harness starting or ending a thread.
 fn no_leak(what: &str, mut f: impl FnMut()) {
     for _ in 0..20 {
-        let before = maps_lines();
+        let before = common::maps_lines();
         f();
-        if maps_lines() == before {
+        if common::maps_lines() == before {
             return;
         }
     }
@@ -193,10 +141,11 @@ fn no_leak(what: &str, mut f: impl FnMut()) {
 
 #[test]
 fn errors_are_errnos_and_leave_nothing_mapped() {
+    let _g = exclusive();
     let p = page();
     let data = pattern(2 * p + 5);
     let f = Temp::new(&data);
-    let ro = Temp::open(&data, false);
+    let ro = Temp::with_mode(&data, false);
     let fd = f.fd();
     let big = isize::MAX as usize;
     let file_len = data.len() as u64;
@@ -410,15 +359,10 @@ fn errors_are_errnos_and_leave_nothing_mapped() {
     assert_eq!(r.unwrap_err(), Errno::ENODEV);
     // SAFETY: as above.
     let e = unsafe { MmapOptions::new().len(1).map(fds[0]) }.unwrap_err();
-    if qemu() && e == Errno::EINVAL {
-        // qemu-user with a guest page size above the host's (`-p 65536`)
-        // checks a file mapping itself before the host kernel sees it, and
-        // answers EINVAL where Linux says ENODEV. Still an error, and
-        // still nothing mapped.
-        eprintln!("qemu-user: mmap of a pipe is EINVAL here, ENODEV on Linux");
-    } else {
-        assert_eq!(e, Errno::ENODEV);
-    }
+    assert_eq!(
+        e,
+        MMAP_PIPE_EINVAL_BIG_PAGES.pick(Errno::ENODEV, Errno::EINVAL)
+    );
     // SAFETY: closing our own descriptors.
     unsafe {
         libc::close(fds[0]);
@@ -428,6 +372,7 @@ fn errors_are_errnos_and_leave_nothing_mapped() {
 
 #[test]
 fn mmap_mut_writes_reach_the_file_and_flush_range_unaligned() {
+    let _g = shared();
     let p = page();
     let data = pattern(3 * p);
     let f = Temp::new(&data);
@@ -474,6 +419,7 @@ fn mmap_mut_writes_reach_the_file_and_flush_range_unaligned() {
 
 #[test]
 fn map_copy_writes_stay_private() {
+    let _g = shared();
     let p = page();
     let data = pattern(p + 100);
     let f = Temp::new(&data);
@@ -490,19 +436,16 @@ fn map_copy_writes_stay_private() {
     // SAFETY: no reference into the map is live; we accept that DONTNEED
     // throws the private copy away, so the file's bytes show again.
     unsafe { m.unchecked_advise(Advice::DONTNEED) }.unwrap();
-    if qemu() && m.iter().all(|&b| b == 0xEE) {
-        // qemu-user passes MADV_DONTNEED to the host only for pages it maps
-        // one to one; with a guest page size above the host's (`-p 65536`)
-        // a file map's last page is emulated, and qemu drops the advice
-        // while answering success (qemu 7.2 `target_madvise`).
-        eprintln!("qemu-user: MADV_DONTNEED ignored on an emulated file map");
-    } else {
-        assert_eq!(&m[..], &data[7..]);
-    }
+    let kept = vec![0xEE; m.len()];
+    assert_eq!(
+        &m[..],
+        DONTNEED_IGNORED_BIG_PAGES.pick(&data[7..], &kept[..])
+    );
 }
 
 #[test]
 fn make_read_only_make_mut_round_trip() {
+    let _g = shared();
     let p = page();
     let data = pattern(2 * p);
     let f = Temp::new(&data);
@@ -536,6 +479,7 @@ fn make_read_only_make_mut_round_trip() {
 
 #[test]
 fn remap_grows_and_keeps_contents() {
+    let _g = shared();
     let p = page();
     let mut a = MmapMut::map_anon(p).unwrap();
     a.fill(5);
@@ -583,6 +527,7 @@ fn remap_grows_and_keeps_contents() {
 
 #[test]
 fn advice_and_options() {
+    let _g = shared();
     let p = page();
     let data = pattern(4 * p);
     let f = Temp::new(&data);
@@ -622,17 +567,24 @@ fn advice_and_options() {
     assert_eq!(l[p - 1], 0);
 
     // Huge pages need a reservation this machine may not have: mapping
-    // either works, or fails the way the kernel says it does without one.
+    // works where one is free (or may be made), and fails with ENOMEM where
+    // none can be had, EINVAL where the machine has no such size.
     for bits in [None, Some(21)] {
-        match MmapOptions::new().len(4 << 20).huge(bits).map_anon() {
-            Ok(mut h) => {
-                h[0] = 1;
-                assert_eq!(h.len(), 4 << 20);
-            }
-            Err(e) => assert!(
-                [Errno::ENOMEM, Errno::EINVAL].contains(&e),
-                "huge({bits:?}): {e:?}"
-            ),
+        let r = MmapOptions::new().len(4 << 20).huge(bits).map_anon();
+        let got = r.as_ref().map(drop).map_err(|&e| e);
+        let kernel = match huge_pages(bits) {
+            None => Err(Errno::EINVAL),
+            Some(0) => Err(Errno::ENOMEM),
+            // Some may be had: the map works, unless another process took
+            // them first.
+            Some(_) if got == Err(Errno::ENOMEM) => got,
+            Some(_) => Ok(()),
+        };
+        let want = HUGETLB_EINVAL.pick(kernel, Err(Errno::EINVAL));
+        assert_eq!(got, want, "huge({bits:?})");
+        if let Ok(mut h) = r {
+            h[0] = 1;
+            assert_eq!(h.len(), 4 << 20);
         }
     }
     // `huge` twice replaces the size rather than mixing two.
@@ -644,8 +596,31 @@ fn advice_and_options() {
     assert_eq!(MmapOptions::default(), MmapOptions::new());
 }
 
+/// How many huge pages of `2^bits` bytes (the default size for None) the
+/// machine can give now: free ones, plus the surplus it may make. None
+/// where it has no huge pages of that size.
+fn huge_pages(bits: Option<u8>) -> Option<u64> {
+    let kib = match bits {
+        Some(b) => (1u64 << b) / 1024,
+        None => {
+            let info = std::fs::read_to_string("/proc/meminfo").unwrap();
+            let line = info.lines().find(|l| l.starts_with("Hugepagesize:"))?;
+            line.split_whitespace().nth(1)?.parse().unwrap()
+        }
+    };
+    let dir = format!("/sys/kernel/mm/hugepages/hugepages-{kib}kB");
+    let read = |f: &str| -> u64 {
+        let v = std::fs::read_to_string(format!("{dir}/{f}")).unwrap();
+        v.trim().parse().unwrap()
+    };
+    std::path::Path::new(&dir)
+        .is_dir()
+        .then(|| read("free_hugepages") + read("nr_overcommit_hugepages"))
+}
+
 #[test]
 fn maps_are_send_and_sync() {
+    let _g = shared();
     fn both<T: Send + Sync>() {}
     both::<Mmap>();
     both::<MmapMut>();
@@ -664,11 +639,31 @@ fn maps_are_send_and_sync() {
     assert!(format!("{m:?}").starts_with("MmapMut { ptr: "));
 }
 
+/// A map of a partial page covers the whole page, and `mincore` (through
+/// the raw layer, on the safe layer's pointer) says one byte per page.
+#[test]
+fn mincore_sees_whole_pages_of_a_map() {
+    let _g = shared();
+    let p = page();
+    let f = Temp::new(&pattern(p + p / 2));
+    // SAFETY: nothing changes the file while mapped.
+    let m = unsafe { MmapOptions::new().map(f.fd()) }.unwrap();
+    assert_eq!(m[p + p / 2 - 1], pattern(p + p / 2)[p + p / 2 - 1]);
+    // Room for 16 bytes per page and more: what is written is counted.
+    let mut vec = vec![0xaau8; 40];
+    // SAFETY: the map's pages, the vector longer than needed.
+    unsafe { mmap_native::mincore(m.as_ptr() as *mut _, m.len(), &mut vec) }.unwrap();
+    let written = vec.iter().take_while(|&&b| b != 0xaa).count();
+    // Under qemu -p 65536: one byte per 4 KiB of the length asked, 24 here.
+    assert_eq!(written, MINCORE_HOST_PAGES.pick(2, m.len().div_ceil(4096)));
+}
+
 /// The documented hazard, shown honestly: a file truncated after mapping
 /// raises SIGBUS when a page past its new end is touched. A forked child
 /// touches it, so only the child dies.
 #[test]
 fn truncated_file_raises_sigbus() {
+    let _g = shared();
     let p = page();
     let f = Temp::new(&pattern(3 * p));
     // SAFETY: this test breaks the contract on purpose, and only the child
@@ -712,6 +707,7 @@ fn truncated_file_raises_sigbus() {
 #[cfg(feature = "std")]
 #[test]
 fn std_descriptors_and_io_errors() {
+    let _g = shared();
     use std::os::fd::AsFd;
     let f = Temp::new(b"hello, std");
     // SAFETY: nothing changes the file while mapped.

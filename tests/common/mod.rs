@@ -1,31 +1,139 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests: the emulator and guest of this
+//! run and the table of emulator differences (`quirks`), temporary files,
+//! `/proc/self/maps`, example programs, forked children, and the fuzzers'
+//! pieces.
 #![allow(dead_code)]
 
+pub mod quirks;
+
+use quirks::{Guest, Quirk, Version};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::io::AsRawFd;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
-/// Set by `qemu/test` for runs under qemu-user (its value is the arch).
-/// Tests that meet a known qemu-user difference assert qemu's answer
-/// instead, and say so.
-pub fn qemu() -> bool {
-    std::env::var_os("MMAP_NATIVE_QEMU").is_some()
+// ---- the emulator and the guest ---------------------------------------------
+
+/// The emulator a test program runs under, from `MMAP_NATIVE_QEMU`, which
+/// only the test runner sets: `<version> <program> [<args>...]`.
+#[derive(Debug)]
+pub struct Emulator {
+    pub version: Version,
+    /// The command prefix that runs another guest binary of this target
+    /// under the same emulator with the same settings.
+    pub command: Vec<String>,
 }
 
-/// Under qemu-user on a 32-bit guest (qemu-arm; qemu-i386 would be the
-/// same): qemu 7.2 reserves the whole guest address space on the host, and
-/// so answers some calls on unmapped ranges differently again.
-pub fn qemu32() -> bool {
-    qemu() && cfg!(target_pointer_width = "32")
+/// None natively. A value that is not `<version> <program> [<args>...]`
+/// stops the test: running as if native would assert the wrong answers.
+pub fn emulator() -> Option<&'static Emulator> {
+    static E: OnceLock<Option<Emulator>> = OnceLock::new();
+    E.get_or_init(|| {
+        let v = std::env::var("MMAP_NATIVE_QEMU").ok()?;
+        let mut words = v.split(' ');
+        let version = words.next().and_then(Version::parse);
+        let command: Vec<String> = words.map(str::to_owned).collect();
+        match version {
+            Some(version) if !command.is_empty() && command.iter().all(|w| !w.is_empty()) => {
+                Some(Emulator { version, command })
+            }
+            _ => panic!(
+                "MMAP_NATIVE_QEMU={v:?} is not `<version> <program> [<args>...]` \
+                 (e.g. `10.0.2 /usr/bin/qemu-aarch64 -L /usr/aarch64-linux-gnu`); \
+                 qemu/test sets it"
+            ),
+        }
+    })
+    .as_ref()
+}
+
+/// This program as a guest: what the table's entries are matched against
+/// (and the tests' one 32-bit check, `bits`).
+pub fn guest() -> Guest {
+    Guest {
+        arch: std::env::consts::ARCH,
+        bits: usize::BITS,
+        big_endian: cfg!(target_endian = "big"),
+        page_size: page(),
+    }
+}
+
+impl Quirk {
+    /// Whether this run is under an emulator that has this difference.
+    pub fn applies(&self) -> bool {
+        emulator().is_some_and(|e| self.applies_to(e.version, &guest()))
+    }
+
+    /// The kernel's answer, or the emulator's where the entry applies.
+    pub fn pick<T>(&self, kernel: T, qemu: T) -> T {
+        if self.applies() {
+            qemu
+        } else {
+            kernel
+        }
+    }
+}
+
+/// Whether the C library answers for a missing mlock2 itself: glibc's
+/// ports whose oldest supported kernel predates mlock2 (4.4) turn its
+/// ENOSYS into EINVAL for non-zero flags and call mlock for none; the
+/// riscv64 port (5.4 and later) and musl pass the ENOSYS on.
+pub const C_LIBRARY_EMULATES_MLOCK2: bool =
+    cfg!(all(target_env = "gnu", not(target_arch = "riscv64")));
+
+/// How many rounds a randomized test runs by default: `native`, or
+/// `emulated` under an emulator, where every call costs 10 to 20 times
+/// more. Only the amount of work differs; no expected answer does.
+pub fn rounds(native: u64, emulated: u64) -> u64 {
+    if emulator().is_some() {
+        emulated
+    } else {
+        native
+    }
+}
+
+/// Where the run is, for the harness-less tests' output.
+pub fn describe_run() -> String {
+    match emulator() {
+        Some(e) => format!("under qemu {} ({})", e.version, e.command.join(" ")),
+        None => "natively".into(),
+    }
+}
+
+/// The release of the running kernel as (major, minor): for answers that
+/// changed with a kernel version (`PR_GET_AUXV` in 6.4, guard regions in
+/// 6.13). Under qemu-user it is the host's.
+pub fn kernel_version() -> (u32, u32) {
+    let r = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+    let mut it = r
+        .trim()
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|n| n.parse().unwrap());
+    (it.next().unwrap(), it.next().unwrap())
 }
 
 pub fn page() -> usize {
     mmap_native::page_size()
 }
 
-/// A fresh file in the temp dir holding `data`, removed on drop.
+// ---- the summary line of the harness-less tests ------------------------------
+
+/// Prints the one line the test runner counts for a harness-less test
+/// (`mmap-native-test: N passed, M failed`) and exits non-zero when any
+/// failed.
+pub fn finish(passed: usize, failed: usize) -> ! {
+    println!("mmap-native-test: {passed} passed, {failed} failed");
+    std::process::exit(if failed == 0 { 0 } else { 1 });
+}
+
+// ---- files --------------------------------------------------------------------
+
+/// A fresh file in the temp dir holding `data`, removed on drop. Its path
+/// is unique, so `/proc/self/maps` lines that name it are maps of it and
+/// of nothing else, whatever other test threads map meanwhile.
 pub struct TempFile {
     pub path: PathBuf,
     pub file: File,
@@ -55,12 +163,22 @@ impl TempFile {
     pub fn fd(&self) -> i32 {
         self.file.as_raw_fd()
     }
+    /// The path as a program argument.
+    pub fn arg(&self) -> &str {
+        self.path.to_str().unwrap()
+    }
     pub fn pread(&self, off: u64, len: usize) -> Vec<u8> {
         let mut buf = vec![0u8; len];
+        // SAFETY: buf has room for len bytes.
         let n = unsafe { libc::pread(self.fd(), buf.as_mut_ptr().cast(), len, off as libc::off_t) };
         assert!(n >= 0, "pread: {}", std::io::Error::last_os_error());
         buf.truncate(n as usize);
         buf
+    }
+    /// How many lines of `/proc/self/maps` map this file.
+    pub fn maps(&self) -> usize {
+        let name = self.arg();
+        maps().iter().filter(|l| l.ends_with(name)).count()
     }
 }
 
@@ -70,18 +188,56 @@ impl Drop for TempFile {
     }
 }
 
+/// Bytes that differ at every offset a page boundary could hide.
+pub fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 + i / 4099) as u8).collect()
+}
+
+// ---- /proc/self ----------------------------------------------------------------
+
+/// The lines of `/proc/self/maps`.
+pub fn maps() -> Vec<String> {
+    let text = std::fs::read_to_string("/proc/self/maps").unwrap();
+    text.lines().map(str::to_owned).collect()
+}
+
+/// How many mappings `/proc/self/maps` lists.
+pub fn maps_lines() -> usize {
+    maps().len()
+}
+
+/// The start and end of a `/proc/self/maps` line's range.
+pub fn maps_range(line: &str) -> (usize, usize) {
+    let range = line.split_whitespace().next().unwrap();
+    let (a, b) = range.split_once('-').unwrap();
+    (
+        usize::from_str_radix(a, 16).unwrap(),
+        usize::from_str_radix(b, 16).unwrap(),
+    )
+}
+
 /// The `/proc/self/maps` line that covers `addr`, if any.
 pub fn maps_line(addr: usize) -> Option<String> {
-    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
-    maps.lines()
-        .find(|l| {
-            let range = l.split_whitespace().next().unwrap();
-            let (a, b) = range.split_once('-').unwrap();
-            let a = usize::from_str_radix(a, 16).unwrap();
-            let b = usize::from_str_radix(b, 16).unwrap();
-            (a..b).contains(&addr)
+    maps().into_iter().find(|l| {
+        let (a, b) = maps_range(l);
+        (a..b).contains(&addr)
+    })
+}
+
+/// The `/proc/self/maps` lines that overlap `addr..addr + len`.
+pub fn maps_lines_in(addr: usize, len: usize) -> Vec<String> {
+    maps()
+        .into_iter()
+        .filter(|l| {
+            let (a, b) = maps_range(l);
+            a < addr + len && addr < b
         })
-        .map(str::to_owned)
+        .collect()
+}
+
+/// How many descriptors the process has open.
+pub fn fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
 
 /// An address with nothing mapped in the page there, low in the address
@@ -98,6 +254,177 @@ pub fn hole() -> *mut core::ffi::c_void {
         .expect("nothing unmapped at 16 or 8 pages up");
     addr as *mut core::ffi::c_void
 }
+
+// ---- example programs ------------------------------------------------------------
+
+/// The command that runs example `name` as `cargo test` built it for this
+/// target and profile: `<directory of this test>/../examples/<name>`,
+/// under the emulator's command prefix when there is one.
+pub fn example(name: &str) -> Command {
+    let bin = example_path(name);
+    let mut cmd = match emulator() {
+        Some(e) => {
+            let mut c = Command::new(&e.command[0]);
+            c.args(&e.command[1..]).arg(&bin);
+            c
+        }
+        None => Command::new(&bin),
+    };
+    cmd.stdin(std::process::Stdio::null());
+    cmd
+}
+
+pub fn example_path(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let bin = exe
+        .parent()
+        .map(|deps| deps.join("../examples").join(name))
+        .expect("the test binary lives in <profile>/deps/");
+    assert!(
+        bin.is_file(),
+        "{} does not exist. `cargo test` builds every example, but a run limited to some \
+         tests (`cargo test --test ...`) does not: run `cargo build --example {name}` with \
+         the same --target and profile first.",
+        bin.display()
+    );
+    bin
+}
+
+/// Whether `path` is on tmpfs or ramfs, which keep every page in memory.
+pub fn memory_fs(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a zeroed statfs is valid; statfs writes it.
+    let mut s: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: c is a valid C string, s a valid out pointer.
+    let r = unsafe { libc::statfs(c.as_ptr(), &mut s) };
+    assert_eq!(r, 0, "statfs {}", path.display());
+    #[allow(clippy::unnecessary_cast)]
+    let t = s.f_type as i64;
+    matches!(t, 0x0102_1994 | 0x8584_58f6)
+}
+
+// ---- forked children -------------------------------------------------------------
+
+/// How a forked child ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    Exited(i32),
+    Killed(i32),
+}
+
+/// Runs `f` in a forked child, which exits with what `f` returns, and says
+/// how the child ended: for calls that may kill the whole process (qemu
+/// aborting on them), or that must not touch this one. `f` should only make
+/// system calls: the child of a multithreaded process may not safely do
+/// much more. The child writes no core file.
+pub fn in_child(f: impl FnOnce() -> i32) -> Fate {
+    // SAFETY: the child only runs `f` (system calls) and `_exit`s.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
+    if pid == 0 {
+        let no_core = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: plain system calls, fine in a forked child.
+        unsafe {
+            libc::setrlimit(libc::RLIMIT_CORE, &no_core);
+            libc::_exit(f())
+        }
+    }
+    let mut status = 0;
+    // SAFETY: waiting for our own child.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    if libc::WIFSIGNALED(status) {
+        Fate::Killed(libc::WTERMSIG(status))
+    } else {
+        Fate::Exited(libc::WEXITSTATUS(status))
+    }
+}
+
+/// A call's answer as a child's exit status: 0 for success, else the errno.
+pub fn exit_code<T>(r: mmap_native::Result<T>) -> i32 {
+    match r {
+        Ok(_) => 0,
+        Err(e) => e.into_raw(),
+    }
+}
+
+// ---- probing memory ----------------------------------------------------------------
+
+/// Memory read and written through a pipe: the kernel (or qemu-user, which
+/// checks the guest's own page flags) answers EFAULT where a plain access
+/// would fault, on PROT_NONE pages, guard regions, or pages gone from under
+/// the caller.
+pub struct Pipe {
+    r: i32,
+    w: i32,
+}
+
+impl Pipe {
+    pub fn new() -> Pipe {
+        let mut fds = [0; 2];
+        // SAFETY: fds has room for two descriptors.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // Large enough for one page of any size used here.
+        // SAFETY: a plain fcntl on our own pipe.
+        unsafe { libc::fcntl(fds[1], libc::F_SETPIPE_SZ, 1 << 20) };
+        Pipe {
+            r: fds[0],
+            w: fds[1],
+        }
+    }
+    /// The `len` bytes at `addr`, or None when they cannot all be read.
+    pub fn read(&self, addr: *const core::ffi::c_void, len: usize) -> Option<Vec<u8>> {
+        // SAFETY: the kernel reads addr..addr + len, or answers EFAULT.
+        let n = unsafe { libc::write(self.w, addr, len) };
+        if n < 0 {
+            return None;
+        }
+        let mut buf = vec![0u8; n as usize];
+        // SAFETY: buf has room for the n bytes in the pipe.
+        assert_eq!(
+            unsafe { libc::read(self.r, buf.as_mut_ptr().cast(), n as usize) },
+            n
+        );
+        (n as usize == len).then_some(buf)
+    }
+    /// Writes `byte` at `addr`; false where that would fault.
+    pub fn write(&self, addr: *mut core::ffi::c_void, byte: u8) -> bool {
+        // SAFETY: one byte from our own array.
+        assert_eq!(unsafe { libc::write(self.w, [byte].as_ptr().cast(), 1) }, 1);
+        // SAFETY: the kernel writes the byte at addr, or answers EFAULT.
+        if unsafe { libc::read(self.r, addr, 1) } == 1 {
+            return true;
+        }
+        let mut drain = [0u8; 1];
+        // SAFETY: one byte into our own array.
+        assert_eq!(
+            unsafe { libc::read(self.r, drain.as_mut_ptr().cast(), 1) },
+            1
+        );
+        false
+    }
+}
+
+impl Default for Pipe {
+    fn default() -> Pipe {
+        Pipe::new()
+    }
+}
+
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        // SAFETY: closing our own descriptors.
+        unsafe {
+            libc::close(self.r);
+            libc::close(self.w);
+        }
+    }
+}
+
+// ---- the harness-less tests' allocator -----------------------------------------------
 
 /// A global allocator for the harness-less tests that count
 /// `/proc/self/maps` lines: allocations come from a static arena and are
