@@ -608,7 +608,7 @@ fn main() {
                 pb_state[i].1.is_some()
             ));
         }
-        if n % 64 == 0 && std::fs::read(&pa).unwrap() != std::fs::read(&pb).unwrap() {
+        if n.is_multiple_of(64) && std::fs::read(&pa).unwrap() != std::fs::read(&pb).unwrap() {
             fail(format!("{op:?}: the two files differ"));
         }
         // MADV_REMOVE punches holes in the files; whether a hole comes back

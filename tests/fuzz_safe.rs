@@ -66,7 +66,7 @@ fn random_options_read_what_pread_reads() {
             // crate must refuse them before mapping (overflow, > isize::MAX).
             let absurd =
                 len.is_some_and(|l| l > isize::MAX as usize || off.checked_add(l as u64).is_none());
-            let in_file = len.map_or(true, |l| (l as u64) <= room) || absurd;
+            let in_file = len.is_none_or(|l| (l as u64) <= room) || absurd;
             let kind = r.below64(4);
             let got: Result<Vec<u8>, Errno> = unsafe {
                 match kind {

@@ -9,69 +9,13 @@
 //!   101); the file is printed byte for byte, and a missing one is named
 //!   with its own bytes, as `cat` names it.
 
+mod common;
+use common::example;
+
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-
-/// The command that runs example `name` as `cargo test` built it:
-/// `<directory of this test>/../examples/<name>`, under the emulator when
-/// there is one. (tests/common is gaining the one such helper; this is
-/// the same rule until it lands.)
-fn example(name: &str) -> Command {
-    let exe = std::env::current_exe().expect("current_exe");
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test binary lives in <profile>/deps/")
-        .join("examples")
-        .join(name);
-    let built = std::fs::metadata(&bin)
-        .and_then(|m| m.modified())
-        .unwrap_or_else(|_| {
-            panic!(
-                "{} does not exist: `cargo test` builds the examples, a run of \
-                 some tests only does not (`cargo build --example {name}` first)",
-                bin.display()
-            )
-        });
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let sources: Vec<PathBuf> = match std::fs::read_dir(root.join(name)) {
-        Ok(dir) => dir.map(|e| e.unwrap().path()).collect(),
-        Err(_) => vec![root.join(format!("{name}.rs"))],
-    };
-    for src in sources {
-        let changed = std::fs::metadata(&src).and_then(|m| m.modified()).unwrap();
-        assert!(
-            built >= changed,
-            "{} is older than {}: rebuild it (`cargo build --example {name}`)",
-            bin.display(),
-            src.display()
-        );
-    }
-    let mut cmd = match std::env::var("MMAP_NATIVE_QEMU") {
-        Err(_) => Command::new(&bin),
-        Ok(v) => {
-            let words: Vec<&str> = v.split(' ').collect();
-            let mut c = if let [arch] = words[..] {
-                // qemu/qemu-run's form: the architecture alone.
-                let mut c =
-                    Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("qemu/qemu-run"));
-                c.arg(arch);
-                c
-            } else {
-                // `<version> <program> [<args>...]`.
-                let mut c = Command::new(words[1]);
-                c.args(&words[2..]);
-                c
-            };
-            c.arg(&bin).env_remove("MMAP_NATIVE_QEMU_LOG");
-            c
-        }
-    };
-    cmd.stdin(Stdio::null());
-    cmd
-}
 
 fn run(mut cmd: Command) -> Output {
     cmd.output()
