@@ -329,7 +329,10 @@ fn run(args: &[String]) -> Result<bool, String> {
         } else {
             format!("{} ({})", t.name, t.triple)
         };
-        sys::say(&format!("== {label}"));
+        sys::say(&format!(
+            "== {label}, at {:.0} s",
+            start.elapsed().as_secs_f64()
+        ));
         if let Some(b) = t.bootstrap {
             sys::say(&format!(
                 "  [{}] building with RUSTC_BOOTSTRAP={b} (syscalls 0.8.1 needs it here)",
@@ -338,7 +341,10 @@ fn run(args: &[String]) -> Result<bool, String> {
         }
         steps::run_all(&ctx, t, &runs, base);
     }
-    sys::say("== waiting for the last test programs");
+    sys::say(&format!(
+        "== builds done at {:.0} s; waiting for the last test programs",
+        start.elapsed().as_secs_f64()
+    ));
     ctx.pool.close();
     for w in workers {
         let _ = w.join();
