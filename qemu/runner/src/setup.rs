@@ -207,7 +207,13 @@ fn missing(needs: &Needs, cache: &Path) -> Missing {
             (_, Some((false, file))) if !Path::new(file).exists() => Some(format!("no {file}")),
             _ => None,
         };
-        if let Some(why) = why {
+        if let Some(mut why) = why {
+            if installed
+                .as_ref()
+                .is_some_and(|set| set.contains(&n.package))
+            {
+                why = format!("installed, but {why}");
+            }
             m.packages.push((n.package.clone(), why));
         }
     }
