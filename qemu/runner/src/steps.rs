@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 use std::process::Command;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::emulators::Source;
 use crate::guest::Guest;
@@ -172,11 +172,9 @@ pub fn check_judged(
         Err(e) => Err(format!("cannot start it: {e}")),
     };
     let took = start.elapsed();
-    let ok = verdict.is_ok();
-    ctx.board
-        .add(t.triple, column, ok as u64, !ok as u64, 0, took);
     match verdict {
         Ok(note) => {
+            ctx.board.add(t.triple, column, 1, 0, 0, took);
             let extra = note.as_deref().map_or(String::new(), |n| format!(", {n}"));
             if let Some(n) = note {
                 ctx.board.note(t.triple, column, &n);
@@ -186,19 +184,34 @@ pub fn check_judged(
                 t.name,
                 sys::secs(took)
             ));
+            true
         }
         Err(why) => {
-            ctx.board.note(t.triple, column, &format!("{name} FAILED"));
-            sys::say(&format!(
-                "  [{}] {name}: FAILED: {why} ({}); end of {}:\n{}",
-                t.name,
-                sys::secs(took),
-                log.display(),
-                sys::tail(&log, 40)
-            ));
+            failed_check(ctx, t, column, name, &why, took, &log);
+            false
         }
     }
-    ok
+}
+
+/// Counts a failed check and shows why, and the end of its log.
+pub fn failed_check(
+    ctx: &Ctx,
+    t: &Target,
+    column: &str,
+    name: &str,
+    why: &str,
+    took: Duration,
+    log: &Path,
+) {
+    ctx.board.add(t.triple, column, 0, 1, 0, took);
+    ctx.board.note(t.triple, column, &format!("{name} FAILED"));
+    sys::say(&format!(
+        "  [{}] {name}: FAILED: {why} ({}); end of {}:\n{}",
+        t.name,
+        sys::secs(took),
+        log.display(),
+        sys::tail(log, 40)
+    ));
 }
 
 /// A check decided without a command (a size, a count).

@@ -163,15 +163,7 @@ fn build(ctx: &Ctx, b: &Build, checks: &str) -> Option<Vec<Program>> {
     let took = start.elapsed();
     let name = format!("build {}", b.name);
     let failed = |why: String| {
-        ctx.board.add(t.triple, checks, 0, 1, 0, took);
-        ctx.board.note(t.triple, checks, &format!("{name} FAILED"));
-        sys::say(&format!(
-            "  [{}] {name}: FAILED: {why} ({}); end of {}:\n{}",
-            t.name,
-            sys::secs(took),
-            log.display(),
-            sys::tail(&log, 40)
-        ));
+        steps::failed_check(ctx, t, checks, &name, &why, took, &log);
         None
     };
     match ran {
