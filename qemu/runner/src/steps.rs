@@ -357,9 +357,13 @@ fn test_build(ctx: &Ctx, t: &'static Target, runs: &[Run], features: Option<&'st
 /// lowering of copies and fills to them must not come from the library.
 const MEM_SYMBOLS: &[&str] = &["memcpy", "memmove", "memset", "memcmp"];
 
-/// qemu/freestanding, the libc-free consumer: clippy, then release and
-/// debug builds, each with no undefined symbol and no mem* of its own, run
-/// here; the release build within its size cap.
+/// The program whose release size the record caps.
+const CAPPED: &str = "freestanding";
+
+/// qemu/freestanding, the libc-free consumers (every program it builds):
+/// clippy, then release and debug builds, each program with no undefined
+/// symbol and none of the mem* of its own (but what the record says the
+/// toolchain needs), run here; `freestanding` in release within its cap.
 fn freestanding(ctx: &Ctx, t: &'static Target, runs: &[Run]) {
     let dir = ctx.plan.root.join("qemu/freestanding");
     let cargo = |target_dir: &Path, args: &[&str]| {
@@ -379,7 +383,7 @@ fn freestanding(ctx: &Ctx, t: &'static Target, runs: &[Run]) {
             c.env("RUSTC_BOOTSTRAP", b);
         }
         // Always an explicit target: then the config's rustflags reach
-        // the program and not its build script.
+        // the programs and not their build script.
         c.args(args).args(["--target", t.triple]);
         c
     };
@@ -389,23 +393,19 @@ fn freestanding(ctx: &Ctx, t: &'static Target, runs: &[Run]) {
     check(ctx, t, "checks", "freestanding clippy", c);
     let base = runs.iter().find(|r| r.variant.is_none()).copied();
     let guests = base.map_or(Vec::new(), |r| ctx.guests(&r));
+    let json = "--message-format=json-render-diagnostics";
     for profile in ["release", "debug"] {
-        let c = cargo(
-            &tdir,
-            if profile == "release" {
-                &["build", "--release"]
-            } else {
-                &["build"]
-            },
-        );
-        let bin = tdir.join(t.triple).join(profile).join("freestanding");
-        if !check(
+        let args: &[&str] = if profile == "release" {
+            &["build", "--release", json]
+        } else {
+            &["build", json]
+        };
+        let Some(bins) = built(
             ctx,
             t,
-            "checks",
             &format!("freestanding build {profile}"),
-            c,
-        ) {
+            cargo(&tdir, args),
+        ) else {
             for g in &guests {
                 not_run(
                     ctx,
@@ -416,7 +416,7 @@ fn freestanding(ctx: &Ctx, t: &'static Target, runs: &[Run]) {
                 );
             }
             continue;
-        }
+        };
         // nm needs the symbols the release profile strips: the same
         // build, unstripped, in a directory of its own.
         let symbols = if profile == "release" {
@@ -428,89 +428,156 @@ fn freestanding(ctx: &Ctx, t: &'static Target, runs: &[Run]) {
                     "--release",
                     "--config",
                     "profile.release.strip=false",
+                    json,
                 ],
             );
-            if !check(ctx, t, "checks", "freestanding build release unstripped", c) {
-                None
-            } else {
-                Some(sdir.join(t.triple).join("release/freestanding"))
-            }
+            built(ctx, t, "freestanding build release unstripped", c).unwrap_or_default()
         } else {
-            Some(bin.clone())
+            bins.clone()
         };
-        if let Some(symbols) = symbols {
-            let mut c = Command::new("nm");
-            c.arg("-u").arg(&symbols);
-            check_judged(
-                ctx,
-                t,
-                "checks",
-                &format!("freestanding nm -u {profile}"),
-                c,
-                &|out| {
-                    let undefined: Vec<&str> = out
-                        .lines()
-                        .map(str::trim)
-                        .filter(|l| !l.is_empty())
-                        .collect();
-                    if undefined.is_empty() {
-                        Ok(None)
-                    } else {
-                        Err(format!("undefined: {}", undefined.join(", ")))
-                    }
-                },
-            );
-            let mut c = Command::new("nm");
-            c.arg(&symbols);
-            check_judged(
-                ctx,
-                t,
-                "checks",
-                &format!("freestanding defines no mem* {profile}"),
-                c,
-                &|out| {
-                    let defined: Vec<&str> = out
-                        .lines()
-                        .filter_map(|l| {
-                            let mut w = l.split_whitespace().rev();
-                            let name = w.next()?;
-                            let kind = w.next()?;
-                            (MEM_SYMBOLS.contains(&name) && kind != "U" && kind != "w")
-                                .then_some(name)
-                        })
-                        .collect();
-                    if defined.is_empty() {
-                        Ok(None)
-                    } else {
-                        Err(format!(
-                            "the program defines {}: a libc-free consumer must need none of {}",
-                            defined.join(", "),
-                            MEM_SYMBOLS.join(", ")
-                        ))
-                    }
-                },
-            );
+        for (name, path) in &symbols {
+            symbol_checks(ctx, t, name, profile, path);
         }
         if profile == "release" {
-            let max = t.freestanding_max.unwrap_or(0);
-            let size = fs::metadata(&bin).map(|m| m.len());
-            let result = match size {
-                Ok(s) if s <= max => {
-                    ctx.board
-                        .note(t.triple, "checks", &format!("freestanding {s} B"));
-                    Ok(format!("{s} bytes stripped (at most {max})"))
+            for (name, bin) in &bins {
+                let size = fs::metadata(bin).map(|m| m.len());
+                match (name.as_str(), size, t.freestanding_max) {
+                    (CAPPED, Ok(s), Some(max)) => {
+                        let result = if s <= max {
+                            ctx.board.note(t.triple, "checks", &format!("{name} {s} B"));
+                            Ok(format!("{s} bytes stripped (at most {max})"))
+                        } else {
+                            Err(format!("{s} bytes stripped, more than {max}"))
+                        };
+                        verdict(ctx, t, "checks", &format!("{name} size"), result);
+                    }
+                    (_, Ok(s), _) => {
+                        ctx.board.note(t.triple, "checks", &format!("{name} {s} B"));
+                        sys::say(&format!("  [{}] {name}: {s} bytes stripped", t.name));
+                    }
+                    (_, Err(e), _) => verdict(
+                        ctx,
+                        t,
+                        "checks",
+                        &format!("{name} size"),
+                        Err(format!("{}: {e}", bin.display())),
+                    ),
                 }
-                Ok(s) => Err(format!("{s} bytes stripped, more than {max}")),
-                Err(e) => Err(format!("{}: {e}", bin.display())),
-            };
-            verdict(ctx, t, "checks", "freestanding size", result);
+            }
+            if !bins.iter().any(|(n, _)| n == CAPPED) {
+                verdict(
+                    ctx,
+                    t,
+                    "checks",
+                    &format!("{CAPPED} size"),
+                    Err(format!("no program {CAPPED} was built")),
+                );
+            }
         }
         if let Some(run) = base {
             for g in &guests {
-                testrun::submit_freestanding(ctx, &run, g, &bin, profile);
+                for (name, bin) in &bins {
+                    testrun::submit_freestanding(ctx, &run, g, bin, &format!("{name} {profile}"));
+                }
             }
         }
     }
+}
+
+/// A build counted as one check; the programs it built, by name, from
+/// cargo's JSON messages.
+fn built(
+    ctx: &Ctx,
+    t: &Target,
+    name: &str,
+    cmd: Command,
+) -> Option<Vec<(String, std::path::PathBuf)>> {
+    let bins = std::cell::RefCell::new(Vec::new());
+    let ok = check_judged(ctx, t, "checks", name, cmd, &|out| {
+        let found = testrun::executables(out, false)?;
+        if found.is_empty() {
+            return Err("cargo built no program".into());
+        }
+        *bins.borrow_mut() = found;
+        Ok(None)
+    });
+    ok.then(|| bins.into_inner())
+}
+
+/// `nm -u` of a program is empty, and it defines none of the mem* but
+/// those its record says the toolchain needs in this profile.
+fn symbol_checks(ctx: &Ctx, t: &Target, name: &str, profile: &str, path: &Path) {
+    let mut c = Command::new("nm");
+    c.arg("-u").arg(path);
+    check_judged(
+        ctx,
+        t,
+        "checks",
+        &format!("{name} {profile} nm -u"),
+        c,
+        &|out| {
+            let undefined: Vec<&str> = out
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            if undefined.is_empty() {
+                Ok(None)
+            } else {
+                Err(format!("undefined: {}", undefined.join(", ")))
+            }
+        },
+    );
+    let allowed: &[&str] = if profile == "debug" {
+        t.freestanding_debug_defines
+    } else {
+        &[]
+    };
+    let mut c = Command::new("nm");
+    c.arg(path);
+    check_judged(
+        ctx,
+        t,
+        "checks",
+        &format!("{name} {profile} defines no mem*"),
+        c,
+        &|out| {
+            let defined: Vec<&str> = out
+                .lines()
+                .filter_map(|l| {
+                    let mut w = l.split_whitespace().rev();
+                    let sym = w.next()?;
+                    let kind = w.next()?;
+                    (MEM_SYMBOLS.contains(&sym) && kind != "U" && kind != "w").then_some(sym)
+                })
+                .collect();
+            let wrong: Vec<&str> = defined
+                .iter()
+                .copied()
+                .filter(|d| !allowed.contains(d))
+                .collect();
+            let gone: Vec<&str> = allowed
+                .iter()
+                .copied()
+                .filter(|a| !defined.contains(a))
+                .collect();
+            if !wrong.is_empty() {
+                Err(format!(
+                    "it defines {}: a libc-free consumer must need none of {}",
+                    wrong.join(", "),
+                    MEM_SYMBOLS.join(", ")
+                ))
+            } else if !gone.is_empty() {
+                Err(format!(
+                "the target record says the toolchain needs {} here, but the program no longer defines it: \
+                 drop it from freestanding_debug_defines",
+                gone.join(", ")
+            ))
+            } else {
+                Ok(None)
+            }
+        },
+    );
 }
 
 /// Counts a run that could not happen as one failure in its row.

@@ -37,6 +37,11 @@ pub struct Target {
     /// The freestanding program's size cap in bytes (release, stripped);
     /// `None`: the program is not built for this target.
     pub freestanding_max: Option<u64>,
+    /// Which of memcpy, memmove, memset, memcmp the freestanding programs
+    /// must define themselves in debug builds on this target: what the
+    /// toolchain needs, never the library (qemu/freestanding/src/common.rs
+    /// says why for each).
+    pub freestanding_debug_defines: &'static [&'static str],
     /// Whether mtouch's release, stripped size is built and reported.
     pub mtouch_size: bool,
     /// The same build run again in another setting (page size).
@@ -203,6 +208,7 @@ pub static TARGETS: &[Target] = &[
         bootstrap: None,
         tests: Tests::All,
         freestanding_max: Some(2048),
+        freestanding_debug_defines: &[],
         mtouch_size: false,
         variants: &[],
         note: "",
@@ -220,6 +226,7 @@ pub static TARGETS: &[Target] = &[
         bootstrap: None,
         tests: Tests::All,
         freestanding_max: None,
+        freestanding_debug_defines: &[],
         mtouch_size: true,
         variants: &[],
         note: "static; the freestanding program's x86_64 build is the host's",
@@ -247,6 +254,7 @@ pub static TARGETS: &[Target] = &[
         bootstrap: None,
         tests: Tests::All,
         freestanding_max: Some(2048),
+        freestanding_debug_defines: &[],
         mtouch_size: true,
         variants: &[Variant {
             name: "aarch64-64k",
@@ -290,6 +298,7 @@ pub static TARGETS: &[Target] = &[
         bootstrap: None,
         tests: Tests::All,
         freestanding_max: Some(2048),
+        freestanding_debug_defines: &[],
         mtouch_size: true,
         variants: &[],
         note: "gnu: rustup ships no std for riscv64gc-unknown-linux-musl",
@@ -317,6 +326,7 @@ pub static TARGETS: &[Target] = &[
         bootstrap: None,
         tests: Tests::All,
         freestanding_max: Some(2048),
+        freestanding_debug_defines: &[],
         mtouch_size: false,
         variants: &[],
         note: "the x86_64 kernel runs it; tests/offsets32.rs maps past 4 GiB for real",
@@ -345,6 +355,7 @@ pub static TARGETS: &[Target] = &[
         tests: Tests::All,
         // ARM-mode code for the same program is larger (2436 B measured).
         freestanding_max: Some(3072),
+        freestanding_debug_defines: &[],
         mtouch_size: false,
         variants: &[],
         note: "gnu: rustup ships no std for armv7-unknown-linux-musleabihf",
@@ -372,6 +383,7 @@ pub static TARGETS: &[Target] = &[
         bootstrap: Some("syscalls"),
         tests: Tests::All,
         freestanding_max: Some(3072),
+        freestanding_debug_defines: &[],
         mtouch_size: false,
         variants: &[],
         note: "big-endian",
@@ -402,6 +414,9 @@ pub static TARGETS: &[Target] = &[
         bootstrap: Some("syscalls"),
         tests: Tests::All,
         freestanding_max: Some(3072),
+        // Without LTO, core keeps its formatting code (which copies with
+        // memcpy) linked through powerpc64's .toc.
+        freestanding_debug_defines: &["memcpy"],
         mtouch_size: false,
         variants: &[],
         note: "",

@@ -172,41 +172,13 @@ fn build(ctx: &Ctx, b: &Build, checks: &str) -> Option<Vec<Program>> {
         Err(e) => return failed(e.to_string()),
     }
     let text = fs::read_to_string(&json_out).unwrap_or_default();
-    let mut programs = Vec::new();
-    for line in text.lines().filter(|l| l.starts_with('{')) {
-        let Ok(msg) = json::parse(line) else {
-            return failed(format!("cannot read cargo's message {line:?}"));
-        };
-        if msg.get("reason").and_then(json::Json::str) != Some("compiler-artifact")
-            || msg
-                .get("profile")
-                .and_then(|p| p.get("test"))
-                .and_then(json::Json::bool)
-                != Some(true)
-        {
-            continue;
-        }
-        let (Some(path), Some(target)) = (
-            msg.get("executable").and_then(json::Json::str),
-            msg.get("target"),
-        ) else {
-            continue;
-        };
-        let kinds = target.get("kind").map_or(&[][..], json::Json::arr);
-        let name = if kinds.iter().any(|k| k.str() == Some("lib")) {
-            "lib".to_string()
-        } else {
-            target
-                .get("name")
-                .and_then(json::Json::str)
-                .unwrap_or("?")
-                .to_string()
-        };
-        programs.push(Program {
-            name,
-            path: PathBuf::from(path),
-        });
-    }
+    let programs: Vec<Program> = match executables(&text, true) {
+        Ok(found) => found
+            .into_iter()
+            .map(|(name, path)| Program { name, path })
+            .collect(),
+        Err(e) => return failed(e),
+    };
     if programs.is_empty() {
         return failed("cargo built no test program".into());
     }
@@ -218,6 +190,47 @@ fn build(ctx: &Ctx, b: &Build, checks: &str) -> Option<Vec<Program>> {
         sys::secs(took)
     ));
     Some(programs)
+}
+
+/// The programs in cargo's JSON messages (other lines are passed over):
+/// test programs (`lib` for the unit tests, else the test's name), or
+/// binaries by name.
+pub fn executables(text: &str, tests: bool) -> Result<Vec<(String, PathBuf)>, String> {
+    let mut found = Vec::new();
+    for line in text.lines().filter(|l| l.starts_with("{\"reason\":")) {
+        let msg =
+            json::parse(line).map_err(|e| format!("cannot read cargo's message ({e}): {line}"))?;
+        if msg.get("reason").and_then(json::Json::str) != Some("compiler-artifact") {
+            continue;
+        }
+        let is_test = msg
+            .get("profile")
+            .and_then(|p| p.get("test"))
+            .and_then(json::Json::bool)
+            == Some(true);
+        let (Some(path), Some(target)) = (
+            msg.get("executable").and_then(json::Json::str),
+            msg.get("target"),
+        ) else {
+            continue;
+        };
+        let kinds = target.get("kind").map_or(&[][..], json::Json::arr);
+        let has = |k: &str| kinds.iter().any(|x| x.str() == Some(k));
+        let name = target.get("name").and_then(json::Json::str).unwrap_or("?");
+        match (tests, is_test) {
+            (true, true) => found.push((
+                if has("lib") {
+                    "lib".into()
+                } else {
+                    name.into()
+                },
+                PathBuf::from(path),
+            )),
+            (false, false) if has("bin") => found.push((name.into(), PathBuf::from(path))),
+            _ => {}
+        }
+    }
+    Ok(found)
 }
 
 /// What a queued job needs, owned (jobs outlive the step that queues them).
@@ -542,5 +555,54 @@ fn doc_tests(ctx: &Ctx, b: &Build, run: &Run, checks: &str) {
             "  [{}] {name}: {compiled_only} compile-only doc tests passed",
             t.name
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn programs_from_cargo_messages() {
+        let text = concat!(
+            r#"{"reason":"compiler-artifact","target":{"kind":["lib"],"name":"mmap_native"},"profile":{"test":true},"executable":"/t/deps/mmap_native-1"}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","target":{"kind":["lib"],"name":"mmap_native"},"profile":{"test":false},"executable":null}"#,
+            "\n   Compiling x\n",
+            r#"{"reason":"compiler-artifact","target":{"kind":["test"],"name":"raw"},"profile":{"test":true},"executable":"/t/deps/raw-2"}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","target":{"kind":["bin"],"name":"freestanding-safe"},"profile":{"test":false},"executable":"/f/freestanding-safe"}"#,
+            "\n",
+            r#"{"reason":"build-finished","success":true}"#,
+            "\n"
+        );
+        let tests = executables(text, true).unwrap();
+        assert_eq!(
+            tests,
+            [
+                ("lib".to_string(), PathBuf::from("/t/deps/mmap_native-1")),
+                ("raw".to_string(), PathBuf::from("/t/deps/raw-2"))
+            ]
+        );
+        let bins = executables(text, false).unwrap();
+        assert_eq!(
+            bins,
+            [(
+                "freestanding-safe".to_string(),
+                PathBuf::from("/f/freestanding-safe")
+            )]
+        );
+        assert!(executables("{\"reason\":\"compiler-artifact\",", true).is_err());
+    }
+
+    #[test]
+    fn a_misspelt_test_name_is_reported() {
+        let programs = vec![Program {
+            name: "safe".into(),
+            path: PathBuf::from("/t/safe"),
+        }];
+        let (chosen, unknown) = select(&programs, &Tests::Only(&["safe", "doc", "saef"], ""));
+        assert_eq!(chosen.len(), 1);
+        assert_eq!(unknown, ["saef"]);
     }
 }
