@@ -598,8 +598,17 @@ fn print_list(cache: &Path) {
             if let Some(m) = t.freestanding_max {
                 field(
                     "freestanding",
-                    format!("release and debug; at most {m} bytes in release"),
+                    format!("every program in release and debug; freestanding at most {m} bytes in release"),
                 );
+                if !t.freestanding_debug_defines.is_empty() {
+                    field(
+                        "",
+                        format!(
+                            "in debug the toolchain needs the programs to define {}",
+                            t.freestanding_debug_defines.join(", ")
+                        ),
+                    );
+                }
             }
             if t.mtouch_size {
                 field("mtouch size", "release, stripped".into());
