@@ -40,7 +40,10 @@ pub struct Ctx {
 #[cold]
 #[inline(never)]
 fn fail(what: &str) -> ! {
-    eprintln!("bench-calls: {what} failed: {}", std::io::Error::last_os_error());
+    eprintln!(
+        "bench-calls: {what} failed: {}",
+        std::io::Error::last_os_error()
+    );
     std::process::exit(1)
 }
 
@@ -311,7 +314,14 @@ fn setup() -> Ctx {
         let rw = libc::PROT_READ | libc::PROT_WRITE;
         let anon_flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
         let anon = libc::mmap(std::ptr::null_mut(), PAGE, rw, anon_flags, -1, 0);
-        let big = libc::mmap(std::ptr::null_mut(), MINCORE_PAGES * PAGE, rw, anon_flags, -1, 0);
+        let big = libc::mmap(
+            std::ptr::null_mut(),
+            MINCORE_PAGES * PAGE,
+            rw,
+            anon_flags,
+            -1,
+            0,
+        );
         if anon == libc::MAP_FAILED || big == libc::MAP_FAILED {
             fail("setup mmap")
         }
@@ -320,7 +330,8 @@ fn setup() -> Ctx {
             big.cast::<u8>().add(i * PAGE).write_volatile(1);
         }
         anon.cast::<u8>().write_volatile(1);
-        let dir = std::env::var("BENCH_TMPDIR").unwrap_or_else(|_| std::env::temp_dir().display().to_string());
+        let dir = std::env::var("BENCH_TMPDIR")
+            .unwrap_or_else(|_| std::env::temp_dir().display().to_string());
         let path = format!("{dir}/bench-calls-msync.{}", std::process::id());
         let f = std::fs::OpenOptions::new()
             .read(true)
@@ -332,7 +343,14 @@ fn setup() -> Ctx {
         f.set_len(PAGE as u64).unwrap_or_else(|_| fail("set_len"));
         let _ = std::fs::remove_file(&path);
         use std::os::fd::AsRawFd;
-        let shared = libc::mmap(std::ptr::null_mut(), PAGE, rw, libc::MAP_SHARED, f.as_raw_fd(), 0);
+        let shared = libc::mmap(
+            std::ptr::null_mut(),
+            PAGE,
+            rw,
+            libc::MAP_SHARED,
+            f.as_raw_fd(),
+            0,
+        );
         if shared == libc::MAP_FAILED {
             fail("setup shared mmap")
         }
@@ -373,8 +391,10 @@ fn wall(rounds: usize) {
     println!("call\timpl\titers\tmedian_ns\tmin_ns\tmax_ns\tratio_libc\tratio_asm");
     for call in CALLS {
         let n = iters(call);
-        let present: Vec<(&str, LoopFn)> =
-            impls.iter().filter_map(|i| lookup(i, call).map(|f| (*i, f))).collect();
+        let present: Vec<(&str, LoopFn)> = impls
+            .iter()
+            .filter_map(|i| lookup(i, call).map(|f| (*i, f)))
+            .collect();
         // Warm up each once.
         for (_, f) in &present {
             f(n / 10, ctx);
@@ -396,8 +416,11 @@ fn wall(rounds: usize) {
             let ratio = |base: Option<usize>| -> f64 {
                 match base {
                     Some(b) => {
-                        let mut r: Vec<f64> =
-                            samples[j].iter().zip(&samples[b]).map(|(x, y)| x / y).collect();
+                        let mut r: Vec<f64> = samples[j]
+                            .iter()
+                            .zip(&samples[b])
+                            .map(|(x, y)| x / y)
+                            .collect();
                         median(&mut r)
                     }
                     None => f64::NAN,

@@ -68,13 +68,18 @@ fn parse_size(s: &str) -> u64 {
         Some('G' | 'g') => (&s[..s.len() - 1], 1 << 30),
         _ => (s, 1),
     };
-    num.parse::<u64>().unwrap_or_else(|e| die("BENCH_SCAN_BYTES", e)) * mul
+    num.parse::<u64>()
+        .unwrap_or_else(|e| die("BENCH_SCAN_BYTES", e))
+        * mul
 }
 
 /// Creates `path` with `size` bytes of xorshift words, unless it already
 /// has that size.
 fn ensure_file(path: &str, size: u64) {
-    if std::fs::metadata(path).map(|m| m.len() == size).unwrap_or(false) {
+    if std::fs::metadata(path)
+        .map(|m| m.len() == size)
+        .unwrap_or(false)
+    {
         return;
     }
     eprintln!("bench-scan: writing {size} bytes to {path}");
@@ -121,79 +126,124 @@ fn methods(ceiling_buf: std::rc::Rc<Vec<u8>>) -> Vec<Method> {
     let open = |p: &str| File::open(p).unwrap_or_else(|e| die(p, e));
     let mut v: Vec<Method> = Vec::new();
     // ---- mmap-native ----
-    v.push(("Mmap", Box::new(move |p| {
-        let f = open(p);
-        // SAFETY: nothing writes the file during the benchmark.
-        let m = unsafe { MmapOptions::new().map(&f) }.unwrap_or_else(|e| die("Mmap", e));
-        sum(&m)
-    })));
-    v.push(("Mmap populate()", Box::new(move |p| {
-        let f = open(p);
-        // SAFETY: as above.
-        let m = unsafe { MmapOptions::new().populate().map(&f) }.unwrap_or_else(|e| die("Mmap", e));
-        sum(&m)
-    })));
-    v.push(("Mmap SEQUENTIAL", Box::new(move |p| {
-        let f = open(p);
-        // SAFETY: as above.
-        let m = unsafe { MmapOptions::new().map(&f) }.unwrap_or_else(|e| die("Mmap", e));
-        m.advise(Advice::SEQUENTIAL).unwrap_or_else(|e| die("advise", e));
-        sum(&m)
-    })));
-    v.push(("Mmap POPULATE_READ", Box::new(move |p| {
-        let f = open(p);
-        // SAFETY: as above.
-        let m = unsafe { MmapOptions::new().map(&f) }.unwrap_or_else(|e| die("Mmap", e));
-        m.advise(Advice::POPULATE_READ).unwrap_or_else(|e| die("advise", e));
-        sum(&m)
-    })));
+    v.push((
+        "Mmap",
+        Box::new(move |p| {
+            let f = open(p);
+            // SAFETY: nothing writes the file during the benchmark.
+            let m = unsafe { MmapOptions::new().map(&f) }.unwrap_or_else(|e| die("Mmap", e));
+            sum(&m)
+        }),
+    ));
+    v.push((
+        "Mmap populate()",
+        Box::new(move |p| {
+            let f = open(p);
+            // SAFETY: as above.
+            let m =
+                unsafe { MmapOptions::new().populate().map(&f) }.unwrap_or_else(|e| die("Mmap", e));
+            sum(&m)
+        }),
+    ));
+    v.push((
+        "Mmap SEQUENTIAL",
+        Box::new(move |p| {
+            let f = open(p);
+            // SAFETY: as above.
+            let m = unsafe { MmapOptions::new().map(&f) }.unwrap_or_else(|e| die("Mmap", e));
+            m.advise(Advice::SEQUENTIAL)
+                .unwrap_or_else(|e| die("advise", e));
+            sum(&m)
+        }),
+    ));
+    v.push((
+        "Mmap POPULATE_READ",
+        Box::new(move |p| {
+            let f = open(p);
+            // SAFETY: as above.
+            let m = unsafe { MmapOptions::new().map(&f) }.unwrap_or_else(|e| die("Mmap", e));
+            m.advise(Advice::POPULATE_READ)
+                .unwrap_or_else(|e| die("advise", e));
+            sum(&m)
+        }),
+    ));
     // ---- memmap2, the same four modes ----
-    v.push(("memmap2", Box::new(move |p| {
-        let f = open(p);
-        // SAFETY: as above.
-        let m = unsafe { memmap2::MmapOptions::new().map(&f) }.unwrap_or_else(|e| die("memmap2", e));
-        sum(&m)
-    })));
-    v.push(("memmap2 populate()", Box::new(move |p| {
-        let f = open(p);
-        // SAFETY: as above.
-        let m = unsafe { memmap2::MmapOptions::new().populate().map(&f) }
-            .unwrap_or_else(|e| die("memmap2", e));
-        sum(&m)
-    })));
-    v.push(("memmap2 Sequential", Box::new(move |p| {
-        let f = open(p);
-        // SAFETY: as above.
-        let m = unsafe { memmap2::MmapOptions::new().map(&f) }.unwrap_or_else(|e| die("memmap2", e));
-        m.advise(memmap2::Advice::Sequential).unwrap_or_else(|e| die("advise", e));
-        sum(&m)
-    })));
-    v.push(("memmap2 PopulateRead", Box::new(move |p| {
-        let f = open(p);
-        // SAFETY: as above.
-        let m = unsafe { memmap2::MmapOptions::new().map(&f) }.unwrap_or_else(|e| die("memmap2", e));
-        m.advise(memmap2::Advice::PopulateRead).unwrap_or_else(|e| die("advise", e));
-        sum(&m)
-    })));
+    v.push((
+        "memmap2",
+        Box::new(move |p| {
+            let f = open(p);
+            // SAFETY: as above.
+            let m = unsafe { memmap2::MmapOptions::new().map(&f) }
+                .unwrap_or_else(|e| die("memmap2", e));
+            sum(&m)
+        }),
+    ));
+    v.push((
+        "memmap2 populate()",
+        Box::new(move |p| {
+            let f = open(p);
+            // SAFETY: as above.
+            let m = unsafe { memmap2::MmapOptions::new().populate().map(&f) }
+                .unwrap_or_else(|e| die("memmap2", e));
+            sum(&m)
+        }),
+    ));
+    v.push((
+        "memmap2 Sequential",
+        Box::new(move |p| {
+            let f = open(p);
+            // SAFETY: as above.
+            let m = unsafe { memmap2::MmapOptions::new().map(&f) }
+                .unwrap_or_else(|e| die("memmap2", e));
+            m.advise(memmap2::Advice::Sequential)
+                .unwrap_or_else(|e| die("advise", e));
+            sum(&m)
+        }),
+    ));
+    v.push((
+        "memmap2 PopulateRead",
+        Box::new(move |p| {
+            let f = open(p);
+            // SAFETY: as above.
+            let m = unsafe { memmap2::MmapOptions::new().map(&f) }
+                .unwrap_or_else(|e| die("memmap2", e));
+            m.advise(memmap2::Advice::PopulateRead)
+                .unwrap_or_else(|e| die("advise", e));
+            sum(&m)
+        }),
+    ));
     // ---- copying reads ----
-    v.push(("std::fs::read", Box::new(move |p| {
-        let b = std::fs::read(p).unwrap_or_else(|e| die(p, e));
-        sum(&b)
-    })));
-    v.push(("read() 1 MiB, page-aligned buf", Box::new(move |p| {
-        let f = open(p);
-        // A page-aligned 1 MiB buffer of its own (anonymous map), faulted
-        // in by the first read and reused.
-        let mut buf = mmap_native::MmapMut::map_anon(CHUNK).unwrap_or_else(|e| die("map_anon", e));
-        read_sum(&f, &mut buf)
-    })));
-    v.push(("read() 1 MiB, heap Vec", Box::new(move |p| {
-        let f = open(p);
-        let mut buf = vec![0u8; CHUNK];
-        read_sum(&f, &mut buf)
-    })));
+    v.push((
+        "std::fs::read",
+        Box::new(move |p| {
+            let b = std::fs::read(p).unwrap_or_else(|e| die(p, e));
+            sum(&b)
+        }),
+    ));
+    v.push((
+        "read() 1 MiB, page-aligned buf",
+        Box::new(move |p| {
+            let f = open(p);
+            // A page-aligned 1 MiB buffer of its own (anonymous map), faulted
+            // in by the first read and reused.
+            let mut buf =
+                mmap_native::MmapMut::map_anon(CHUNK).unwrap_or_else(|e| die("map_anon", e));
+            read_sum(&f, &mut buf)
+        }),
+    ));
+    v.push((
+        "read() 1 MiB, heap Vec",
+        Box::new(move |p| {
+            let f = open(p);
+            let mut buf = vec![0u8; CHUNK];
+            read_sum(&f, &mut buf)
+        }),
+    ));
     // ---- the ceiling ----
-    v.push(("in-memory buffer (ceiling)", Box::new(move |_| sum(&ceiling_buf))));
+    v.push((
+        "in-memory buffer (ceiling)",
+        Box::new(move |_| sum(&ceiling_buf)),
+    ));
     v
 }
 
@@ -240,7 +290,9 @@ fn main() {
         std::process::exit(2)
     };
     let rounds: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(7);
-    let size = std::env::var("BENCH_SCAN_BYTES").map(|s| parse_size(&s)).unwrap_or(1 << 30);
+    let size = std::env::var("BENCH_SCAN_BYTES")
+        .map(|s| parse_size(&s))
+        .unwrap_or(1 << 30);
     ensure_file(path, size);
 
     // Warm the page cache (read it all once) and build the ceiling's buffer.
@@ -256,7 +308,13 @@ fn main() {
     // its GB/s, for a profiler (`perf record bench-scan FILE 20 Mmap`).
     if let Some(only) = args.get(3) {
         let (_, m) = ms.iter().find(|(n, _)| n == only).unwrap_or_else(|| {
-            die(only, format!("no such method; one of: {:?}", ms.iter().map(|m| m.0).collect::<Vec<_>>()))
+            die(
+                only,
+                format!(
+                    "no such method; one of: {:?}",
+                    ms.iter().map(|m| m.0).collect::<Vec<_>>()
+                ),
+            )
         });
         for _ in 0..rounds {
             let t = Instant::now();
@@ -304,9 +362,15 @@ fn main() {
             _ => idx("memmap2"),
         }
     };
-    println!("# bytes={size} rounds={rounds} resident={:.1}%", res * 100.0);
+    println!(
+        "# bytes={size} rounds={rounds} resident={:.1}%",
+        res * 100.0
+    );
     println!("method\tmedian_gbs\tmin_gbs\tmax_gbs\tpeer\tratio_peer\tratio_ceiling\tbest_ratio_peer\tbest_ratio_ceiling");
-    let best: Vec<f64> = gbs.iter().map(|v| v.iter().cloned().fold(0.0, f64::max)).collect();
+    let best: Vec<f64> = gbs
+        .iter()
+        .map(|v| v.iter().cloned().fold(0.0, f64::max))
+        .collect();
     let best_ceiling = best[idx("in-memory buffer (ceiling)")];
     for (j, (name, _)) in ms.iter().enumerate() {
         let p = peer(name);
