@@ -6,7 +6,8 @@
 //! (`lib.rs` only publishes its constant table).
 //!
 //! A new private syscall (`fcntl`, `ftruncate`, ...) is one typed function in
-//! the "private syscalls" part below, built on a gate.
+//! the "private syscalls" part below, built on a gate. Under Miri it answers
+//! `ENOSYS` until `arch/miri.rs` is taught it (where Miri emulates it).
 
 pub(crate) mod page;
 
