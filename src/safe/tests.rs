@@ -149,6 +149,9 @@ fn first_byte_checks_the_base() {
 // deallocation of exactly the allocation its mmap made, or Miri stops).
 #[test]
 fn anonymous_memory_at_a_page_delta() {
+    // Inner::map reads the cached page size: not while a test hands in
+    // another.
+    let _g = crate::sys::page::tests::cache_unchanged();
     let p = crate::page_size();
     let anon = MapFlags::PRIVATE | MapFlags::ANONYMOUS;
     // Slice comparisons, not byte loops: Miri runs them as one memcmp.
