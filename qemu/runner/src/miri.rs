@@ -43,8 +43,8 @@ const MODELS: &[(&str, &str, &str)] = &[
     ("miri tree", "Tree Borrows", "-Zmiri-tree-borrows"),
 ];
 
-/// A test program stops being waited for after this (the whole step takes
-/// under two minutes).
+/// One `cargo miri test` (all its programs) stops being waited for after
+/// this: a hang must end as a failure. Each takes 1 to 2 minutes here.
 const HANG_LIMIT: std::time::Duration = std::time::Duration::from_secs(1200);
 
 /// The step in one line, for `--list`.
