@@ -13,7 +13,8 @@
 //!    its constant table, published as [`consts`]. `arch/mod.rs` holds the
 //!    one list of supported architectures and picks the file and the form
 //!    of `mmap`'s arguments (bytes, 4096-byte units for `mmap2`, or the
-//!    s390x block; `arch/mmap.rs`).
+//!    s390x block; `arch/mmap.rs`). Under Miri, `arch/miri.rs` stands in
+//!    for the syscall instruction (see [Under Miri](#under-miri)).
 //! 2. `src/sys/` (private), the only caller of `arch`: the one decoder of
 //!    raw returns (`-4095..=-1` is an [`Errno`]), the gates every syscall of
 //!    the crate goes through, the crate's own private syscalls (`openat`,
@@ -73,6 +74,41 @@
 //! }
 //! # Ok::<(), mmap_native::Errno>(())
 //! ```
+//!
+//! # Under Miri
+//!
+//! Code that maps memory through this crate runs under Miri, which checks
+//! it for undefined behaviour: `cargo +nightly miri test`, with no flag for
+//! anonymous maps. Miri runs no inline assembly, so under `cfg(miri)` the
+//! crate makes its calls through the C functions Miri emulates
+//! (`arch/miri.rs`; nothing is linked, real builds are unchanged), with the
+//! target's own constants. What Miri emulates works; every other call
+//! answers `Err(`[`Errno::ENOSYS`]`)`, never a Miri abort:
+//!
+//! - [`mmap`]: fresh private anonymous memory, `PROT_READ | PROT_WRITE`,
+//!   no other flag, offset 0 (what [`MmapOptions::map_anon`] asks for).
+//!   Files, other protections and other flags: `ENOSYS`.
+//! - [`munmap`]: one whole mapping from `mmap` or `mremap`, as `Drop`
+//!   unmaps; Miri reports any other range as undefined behaviour.
+//! - [`mremap`]: with [`MremapFlags::MAYMOVE`] alone (`remap(len, true)`);
+//!   Miri reallocates, so the map always moves. In place
+//!   (`remap(len, false)`), `FIXED`, `DONTUNMAP`: `ENOSYS`.
+//! - [`page_size`]: Miri's (`sysconf(_SC_PAGESIZE)`), which the backend
+//!   gives as `prctl(PR_GET_AUXV)`'s `AT_PAGESZ`.
+//! - `statx`, `openat`, `read`, `close`: Miri's, which need
+//!   `-Zmiri-disable-isolation`; so an empty file gives an empty map, and a
+//!   non-empty one is `ENOSYS` at `mmap`.
+//! - [`mprotect`], [`madvise`], [`msync`], the `mlock` family, [`mincore`]
+//!   and any other call: `ENOSYS`. So `make_read_only`, `make_mut`,
+//!   `make_exec`, `flush`, `advise` and `lock` of a non-empty map return
+//!   `Err(ENOSYS)` (the first three drop the map, as on any error).
+//!
+//! Flags (`MIRIFLAGS`): `-Zmiri-disable-isolation` for files;
+//! `-Zmiri-permissive-provenance` to silence Miri's warning about the
+//! backend turning a syscall's integer arguments back into pointers
+//! (`ptr::with_exposed_provenance`), which is also why
+//! `-Zmiri-strict-provenance` cannot work here; `-Zmiri-tree-borrows`
+//! works as well as the default Stacked Borrows.
 #![no_std]
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 // No panic paths and no unchecked arithmetic in the library: every overflow

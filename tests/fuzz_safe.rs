@@ -10,6 +10,10 @@ use common::{page, Rng, TempFile};
 use mmap_native::{Errno, MapFlags, MmapOptions};
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "maps files: under Miri only anonymous memory maps (ENOSYS)"
+)]
 fn random_options_read_what_pread_reads() {
     let iters: u64 = std::env::var("MMAP_NATIVE_FUZZ_SAFE_ITERS")
         .map_or(common::rounds(3000, 300), |s| s.parse().unwrap());

@@ -27,6 +27,7 @@ fn assert_success(out: &Output, what: &str) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs an example program: Miri cannot start processes")]
 fn output_is_the_file_byte_for_byte() {
     let p = mmap_native::page_size();
     for len in [0, 1, p, p + 1, 10 << 20] {
@@ -42,6 +43,7 @@ fn output_is_the_file_byte_for_byte() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs an example program: Miri cannot start processes")]
 fn offsets_lengths_and_advice() {
     let p = mmap_native::page_size();
     let data = pattern(3 * p + 17);
@@ -66,6 +68,7 @@ fn offsets_lengths_and_advice() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs an example program: Miri cannot start processes")]
 fn errors_name_the_file_and_go_on() {
     let f = Temp::new(b"still printed\n");
     let missing = std::env::temp_dir().join("mmap-native-mcat-no-such-file");

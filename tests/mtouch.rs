@@ -351,6 +351,7 @@ fn agree(a: &Awkward, phase: &str) -> Vec<(u64, u64)> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs an example program: Miri cannot start processes")]
 fn counts_agree_with_vmtouch_and_fincore() {
     let _g = serial();
     host_tools();
@@ -455,6 +456,7 @@ fn without_elapsed(s: &str) -> Vec<&str> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs an example program: Miri cannot start processes")]
 fn output_layout_is_vmtouchs() {
     let _g = serial();
     host_tools();
@@ -500,6 +502,7 @@ fn output_layout_is_vmtouchs() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs an example program: Miri cannot start processes")]
 fn errors_name_the_path_and_errno_and_the_walk_goes_on() {
     let _g = serial();
     let t = tree("errors");
@@ -578,6 +581,7 @@ fn errors_name_the_path_and_errno_and_the_walk_goes_on() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs an example program: Miri cannot start processes")]
 fn lock_holds_the_pages_until_sigterm() {
     let _g = serial();
     let t = tree("lock");

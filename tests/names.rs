@@ -73,6 +73,7 @@ fn python(script: &str, stdin: &[u8]) -> Vec<u8> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs an example program: Miri cannot start processes")]
 fn mtouch_json_keeps_names_apart() {
     let d = Dir::new("json");
     let names: [&[u8]; 5] = [
@@ -147,6 +148,7 @@ fn mtouch_json_keeps_names_apart() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs an example program: Miri cannot start processes")]
 fn mcat_takes_any_file_name() {
     let d = Dir::new("mcat");
     let data: Vec<u8> = (0..10_000u32).map(|i| (i * 7) as u8).collect();

@@ -51,6 +51,10 @@ fn map_at(f: &TempFile, off: u64) -> Result<Vec<u8>> {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "maps files at large offsets: under Miri only anonymous memory maps (ENOSYS)"
+)]
 fn large_offsets_read_the_right_bytes() {
     let f = sparse();
     for off in OFFSETS {
@@ -76,6 +80,10 @@ fn large_offsets_read_the_right_bytes() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "maps files at large offsets: under Miri only anonymous memory maps (ENOSYS)"
+)]
 fn unaligned_offsets_are_einval() {
     let f = sparse();
     // Not a multiple of 4096, so of no page size Linux has: EINVAL, from

@@ -25,6 +25,10 @@ fn readme_parts() -> (String, String, String) {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "text work on README.md and the test sources, no call of the crate: nothing for Miri to check, and 2.5 minutes under it"
+)]
 fn readme_table_is_the_quirks_table() {
     let (_, table, _) = readme_parts();
     assert!(
@@ -60,6 +64,10 @@ fn body_of(src: &str, func: &str) -> Option<String> {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "text work on README.md and the test sources, no call of the crate: nothing for Miri to check, and 2.5 minutes under it"
+)]
 fn every_entry_is_asserted_where_it_says() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests");
     let mut wrong = Vec::new();

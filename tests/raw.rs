@@ -34,6 +34,10 @@ fn mmap_anonymous_is_zeroed_and_writable() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "maps a file: under Miri only anonymous memory maps (ENOSYS)"
+)]
 fn seed_example_maps_cargo_toml() {
     // The Mmap::Native seed: map Cargo.toml read-only and shared, view the
     // first 50 bytes, find the crate's name in them.
@@ -47,6 +51,10 @@ fn seed_example_maps_cargo_toml() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "maps a file and calls msync: neither is emulated by Miri (ENOSYS)"
+)]
 fn shared_file_write_msync_then_read() {
     let len = 2 * page();
     let f = TempFile::new(&vec![b'.'; len]);
@@ -62,6 +70,10 @@ fn shared_file_write_msync_then_read() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "maps a file: under Miri only anonymous memory maps (ENOSYS)"
+)]
 fn mmap_at_a_page_offset_reads_that_page() {
     let mut data = vec![0u8; 3 * page()];
     data[2 * page()..2 * page() + 4].copy_from_slice(b"pg#2");
@@ -85,6 +97,10 @@ fn mmap_at_a_page_offset_reads_that_page() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "mprotect (ENOSYS under Miri), and reads /proc/self/maps, which Miri's memory is not in"
+)]
 fn mprotect_read_only_shows_in_maps() {
     let len = page();
     let p = anon(len);
@@ -101,6 +117,10 @@ fn mprotect_read_only_shows_in_maps() {
 /// `/proc/self/maps` shows each protection of a mapping on a line of its
 /// own, and one line again once the protections agree.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "mprotect (ENOSYS under Miri), and reads /proc/self/maps, which Miri's memory is not in"
+)]
 fn maps_show_each_protection() {
     let p = page();
     let show = |m: *mut u8| -> Vec<String> {
@@ -125,6 +145,10 @@ fn maps_show_each_protection() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "MAP_POPULATE and mincore: not emulated by Miri (ENOSYS)"
+)]
 fn mmap_populate_faults_the_pages_in() {
     let n = 4;
     let flags = ANON | MapFlags::POPULATE;
@@ -136,6 +160,10 @@ fn mmap_populate_faults_the_pages_in() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "shrinks in place (mremap without MREMAP_MAYMOVE): Miri only reallocates (ENOSYS); tests/anon.rs grows and shrinks with MAYMOVE"
+)]
 fn mremap_grow_keeps_contents() {
     let p = anon(page());
     unsafe { p.write_bytes(0x5a, page()) };
@@ -170,6 +198,7 @@ fn mremap_grow_keeps_contents() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "madvise: not emulated by Miri (ENOSYS)")]
 fn madvise_dontneed_zeroes_private_anonymous() {
     let len = 2 * page();
     let p = anon(len);
@@ -189,6 +218,7 @@ fn madvise_dontneed_zeroes_private_anonymous() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "mincore: not emulated by Miri (ENOSYS)")]
 fn mincore_counts_resident_pages() {
     let n = 8;
     let p = anon(n * page());
@@ -210,6 +240,7 @@ fn mincore_counts_resident_pages() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "mlock: not emulated by Miri (ENOSYS)")]
 fn mlock_munlock_and_mlock2() {
     let len = 2 * page();
     let p = anon(len);
@@ -228,6 +259,7 @@ fn mlock_munlock_and_mlock2() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "mlockall: not emulated by Miri (ENOSYS)")]
 fn mlockall_then_munlockall() {
     // MCL_ONFAULT keeps this cheap: nothing is faulted in by the call.
     unsafe { mlockall(MlockAllFlags::CURRENT | MlockAllFlags::ONFAULT) }.unwrap();
@@ -245,6 +277,10 @@ fn mlockall_then_munlockall() {
 // --- bad inputs, exact errno ---
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "the kernel's errors for files and flags Miri does not emulate (ENOSYS there)"
+)]
 fn mmap_errors() {
     let f = TempFile::new(&vec![1u8; page()]);
     let e = |len, prot, flags, fd, off| unsafe { mmap(null_mut(), len, prot, flags, fd, off) };
@@ -304,6 +340,10 @@ fn mmap_errors() {
 /// its exit status: 1 EINVAL, 2 ENOMEM, 4 anything else, 8 a page readable
 /// before the sequence is not any more.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "MAP_HUGETLB (ENOSYS under Miri) in a forked child: Miri cannot fork"
+)]
 fn mmap_hugetlb_of_a_size_no_machine_has() {
     let p = page();
     let fate = in_child(|| {
@@ -364,6 +404,10 @@ fn mmap_hugetlb_of_a_size_no_machine_has() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "munmap of an unmapped range: Miri's munmap frees its own allocations and reports any other range as undefined behaviour"
+)]
 fn munmap_errors() {
     let p = anon(page());
     assert_eq!(
@@ -378,6 +422,7 @@ fn munmap_errors() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "msync: not emulated by Miri (ENOSYS)")]
 fn msync_errors() {
     let p = anon(page());
     let both = MsFlags::SYNC | MsFlags::ASYNC;
@@ -400,6 +445,7 @@ fn msync_errors() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "madvise: not emulated by Miri (ENOSYS)")]
 fn madvise_errors() {
     let p = anon(page());
     let unaligned = unsafe { madvise(p.add(1).cast(), page(), Advice::NORMAL) };
@@ -423,6 +469,10 @@ fn madvise_errors() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "madvise (ENOSYS under Miri) and a forked child: Miri cannot fork"
+)]
 fn madvise_wipeonfork_and_guard_install() {
     let w = anon(page());
     unsafe { w.write(7) };
@@ -450,6 +500,7 @@ fn madvise_wipeonfork_and_guard_install() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "mprotect: not emulated by Miri (ENOSYS)")]
 fn mprotect_errors() {
     let p = anon(page());
     assert_eq!(
@@ -478,6 +529,10 @@ fn mprotect_errors() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "mremap's errors in a forked child, in place and on unmapped ranges: Miri cannot fork, and emulates only MREMAP_MAYMOVE of its own allocations"
+)]
 fn mremap_errors() {
     let p = anon(page());
     // Asked in a child: where qemu aborts on it, only the child dies.
@@ -517,6 +572,10 @@ fn mremap_errors() {
 /// Shrinking a mapping in place unmaps its tail and nothing after it. The
 /// pages after it here are a mapping of their own (another protection).
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "mprotect and an in-place mremap: not emulated by Miri (ENOSYS)"
+)]
 fn mremap_shrink_leaves_the_next_mapping() {
     let p = page();
     let m = anon(8 * p);
@@ -538,6 +597,7 @@ fn mremap_shrink_leaves_the_next_mapping() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "mlock2 and mincore: not emulated by Miri (ENOSYS)")]
 fn mlock2_and_mincore_errors() {
     let p = anon(page());
     let r = unsafe { mlock2(p.cast(), page(), MlockFlags::from_bits_retain(0x2)) };
@@ -579,6 +639,7 @@ fn errno_names_and_messages_without_std() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "MAP_FIXED_NOREPLACE: not emulated by Miri (ENOSYS)")]
 fn fixed_noreplace_over_a_mapping_is_eexist() {
     let p = anon(2 * page());
     let r = unsafe {

@@ -26,6 +26,10 @@ fn exclusive() -> RwLockWriteGuard<'static, ()> {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "calls prctl through the C library, which Miri does not emulate; tests/anon.rs and the unit tests use Miri's page size"
+)]
 fn page_size_matches_sysconf() {
     let _g = shared();
     // PR_GET_AUXV (Linux 6.4) is where the crate reads the page size first;
@@ -54,6 +58,10 @@ fn page_size_matches_sysconf() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "maps a file: under Miri only anonymous memory maps (ENOSYS)"
+)]
 fn unaligned_offsets_read_the_right_bytes() {
     let _g = shared();
     let p = page();
@@ -140,6 +148,10 @@ fn no_leak(what: &str, mut f: impl FnMut()) {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "maps files and counts /proc/self/maps, which Miri's memory is not in"
+)]
 fn errors_are_errnos_and_leave_nothing_mapped() {
     let _g = exclusive();
     let p = page();
@@ -371,6 +383,10 @@ fn errors_are_errnos_and_leave_nothing_mapped() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "maps a file: under Miri only anonymous memory maps (ENOSYS)"
+)]
 fn mmap_mut_writes_reach_the_file_and_flush_range_unaligned() {
     let _g = shared();
     let p = page();
@@ -418,6 +434,10 @@ fn mmap_mut_writes_reach_the_file_and_flush_range_unaligned() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "maps a file: under Miri only anonymous memory maps (ENOSYS)"
+)]
 fn map_copy_writes_stay_private() {
     let _g = shared();
     let p = page();
@@ -444,6 +464,10 @@ fn map_copy_writes_stay_private() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "maps a file, and mprotect: not emulated by Miri (ENOSYS); tests/anon.rs asserts the ENOSYS"
+)]
 fn make_read_only_make_mut_round_trip() {
     let _g = shared();
     let p = page();
@@ -478,6 +502,10 @@ fn make_read_only_make_mut_round_trip() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "maps a file, and shrinks in place (mremap without MREMAP_MAYMOVE): not emulated by Miri (ENOSYS)"
+)]
 fn remap_grows_and_keeps_contents() {
     let _g = shared();
     let p = page();
@@ -526,6 +554,10 @@ fn remap_grows_and_keeps_contents() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "maps a file, madvise, and MAP_STACK, MAP_NORESERVE, MAP_LOCKED, MAP_HUGETLB: not emulated by Miri (ENOSYS)"
+)]
 fn advice_and_options() {
     let _g = shared();
     let p = page();
@@ -642,6 +674,10 @@ fn maps_are_send_and_sync() {
 /// A map of a partial page covers the whole page, and `mincore` (through
 /// the raw layer, on the safe layer's pointer) says one byte per page.
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "maps a file, and mincore: not emulated by Miri (ENOSYS)"
+)]
 fn mincore_sees_whole_pages_of_a_map() {
     let _g = shared();
     let p = page();
@@ -662,6 +698,7 @@ fn mincore_sees_whole_pages_of_a_map() {
 /// raises SIGBUS when a page past its new end is touched. A forked child
 /// touches it, so only the child dies.
 #[test]
+#[cfg_attr(miri, ignore = "maps a file, and forks a child: neither under Miri")]
 fn truncated_file_raises_sigbus() {
     let _g = shared();
     let p = page();
@@ -706,6 +743,10 @@ fn truncated_file_raises_sigbus() {
 
 #[cfg(feature = "std")]
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "maps a file: under Miri only anonymous memory maps (ENOSYS)"
+)]
 fn std_descriptors_and_io_errors() {
     let _g = shared();
     use std::os::fd::AsFd;

@@ -1,5 +1,6 @@
-//! Unit tests of the safe layer's empty maps and of the check behind its
-//! page delta. The integration tests (`tests/safe.rs`) cover the rest.
+//! Unit tests of the safe layer's empty maps, of its page delta and of the
+//! check behind it. The integration tests (`tests/safe.rs`, `tests/anon.rs`)
+//! cover the rest.
 #![allow(
     clippy::unwrap_used,
     clippy::indexing_slicing,
@@ -8,9 +9,9 @@
 
 extern crate std;
 
-use super::inner::{first_byte, EMPTY};
+use super::inner::{first_byte, Inner, EMPTY};
 use super::*;
-use crate::{c_void, Advice};
+use crate::{c_void, Advice, Prot};
 use core::mem::{align_of, size_of};
 use std::os::fd::AsRawFd;
 
@@ -125,7 +126,8 @@ fn every_empty_map_is_aligned() {
 // of the map's page size, or the page size is not the system's.
 #[test]
 fn first_byte_checks_the_base() {
-    let at = |a: usize| a as *mut c_void;
+    // Addresses only, never dereferenced: no provenance needed.
+    let at = core::ptr::without_provenance_mut::<c_void>;
     assert_eq!(
         first_byte(at(0x7000_0000), 5, 4096).map(|p| p.as_ptr() as usize),
         Ok(0x7000_0005)
@@ -137,4 +139,41 @@ fn first_byte_checks_the_base() {
     // 4 KiB aligned only: a handed-in 64 KiB page size is wrong here.
     assert_eq!(first_byte(at(0x7000_3000), 0, 65536), Err(Errno::EINVAL));
     assert_eq!(first_byte(at(0), 0, 4096), Err(Errno::ENOMEM));
+}
+
+// The page delta of an unaligned offset, on anonymous memory: its offset
+// means nothing to the kernel, and rounded down it is 0, which Miri can map
+// too (a file offset it cannot). The slice starts `delta` bytes into the
+// mapping, remap keeps the delta wherever the mapping moves, and Drop
+// unmaps from the page start with the whole length (under Miri, the
+// deallocation of exactly the allocation its mmap made, or Miri stops).
+#[test]
+fn anonymous_memory_at_a_page_delta() {
+    // Inner::map reads the cached page size: not while a test hands in
+    // another.
+    let _g = crate::sys::page::tests::cache_unchanged();
+    let p = crate::page_size();
+    let anon = MapFlags::PRIVATE | MapFlags::ANONYMOUS;
+    // Slice comparisons, not byte loops: Miri runs them as one memcmp.
+    let zeros = std::vec![0u8; 5 * p];
+    for delta in [1, 5, p - 1] {
+        let len = 2 * p + 3;
+        // SAFETY: no MAP_FIXED, and no file.
+        let inner = unsafe { Inner::map(len, Prot::READ | Prot::WRITE, anon, -1, delta as u64) };
+        let mut m = MmapMut::from_inner(inner.unwrap());
+        assert_eq!((m.len(), m.as_ptr().addr() % p), (len, delta));
+        assert!(m[..] == zeros[..len]);
+        m[0] = 1;
+        m[len - 1] = 2;
+        m.remap(5 * p, true).unwrap();
+        assert_eq!(m.as_ptr().addr() % p, delta, "the delta survives a move");
+        assert_eq!((m[0], m[len - 1]), (1, 2));
+        assert!(m[len..] == zeros[len..5 * p]);
+        // Down to the mapping's first page, then one byte into the next.
+        m.remap(p - delta, true).unwrap();
+        assert_eq!((m.len(), m[0]), (p - delta, 1));
+        m.remap(p - delta + 1, true).unwrap();
+        assert_eq!((m[0], m[p - delta]), (1, 0));
+        assert_eq!(m.as_ptr().addr() % p, delta);
+    }
 }

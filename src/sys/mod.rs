@@ -6,7 +6,8 @@
 //! (`lib.rs` only publishes its constant table).
 //!
 //! A new private syscall (`fcntl`, `ftruncate`, ...) is one typed function in
-//! the "private syscalls" part below, built on a gate.
+//! the "private syscalls" part below, built on a gate. Under Miri it answers
+//! `ENOSYS` until `arch/miri.rs` is taught it (where Miri emulates it).
 
 pub(crate) mod page;
 
@@ -115,17 +116,19 @@ pub(crate) unsafe fn mmap(
 }
 
 // ---- private syscalls -----------------------------------------------------
+// Their constants are `pub(crate)` for `arch/miri.rs` too, which answers the
+// same calls under Miri and must recognise the same values.
 
 /// `AT_FDCWD`: a path relative to the working directory.
 pub(crate) const AT_FDCWD: c_int = -100;
 /// `O_RDONLY | O_CLOEXEC`: the same value on every architecture here.
 pub(crate) const O_RDONLY_CLOEXEC: c_int = 0o2_000_000;
-const AT_EMPTY_PATH: c_int = 0x1000;
-const PR_GET_AUXV: c_int = 0x4155_5856;
+pub(crate) const AT_EMPTY_PATH: c_int = 0x1000;
+pub(crate) const PR_GET_AUXV: c_int = 0x4155_5856;
 /// `struct statx` is 256 bytes with the same layout on every architecture
 /// (it was designed so): `stx_mask` is the `u32` at byte 0, `stx_mode` the
 /// `u16` at byte 28 and `stx_size` the `u64` at byte 40.
-const STATX_WORDS: usize = 256 / 8;
+pub(crate) const STATX_WORDS: usize = 256 / 8;
 
 /// `openat(dirfd, path, flags, 0)`: a new descriptor.
 pub(crate) fn openat(dirfd: c_int, path: &CStr, flags: c_int) -> Result<c_int> {

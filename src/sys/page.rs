@@ -141,18 +141,27 @@ fn from_proc() -> Result<usize> {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    extern crate std;
+    use std::sync::{RwLock, RwLockReadGuard};
 
-    // One test, because it sets the cache that the others would read. The
-    // other unit tests that read it (the empty maps of src/safe) hold for
-    // any page size up to 64 KiB, the largest set here.
+    /// The cache is the process's: the test that hands in other page sizes
+    /// holds this for writing, the unit tests that read the cached size or
+    /// map with it for reading. (The empty maps of src/safe need no lock:
+    /// they hold for any page size up to 64 KiB, the largest handed in.)
+    static CACHE: RwLock<()> = RwLock::new(());
+
+    pub(crate) fn cache_unchanged() -> RwLockReadGuard<'static, ()> {
+        CACHE.read().unwrap_or_else(|e| e.into_inner())
+    }
+
     #[test]
-    fn kernel_sources_then_startup_code_hand_in() {
+    fn kernel_sources_agree() {
+        let _g = cache_unchanged();
         let p = crate::try_page_size().unwrap();
         assert!(p.is_power_of_two() && p >= MIN_PAGE_SIZE);
         assert_eq!(PAGE_SIZE.load(Ordering::Relaxed), p);
-        assert_eq!(from_proc().unwrap(), p);
         // prctl(PR_GET_AUXV) is Linux 6.4+, and qemu-user 7.2 says EINVAL.
         if let Ok(q) = from_prctl() {
             assert_eq!(q, p);
@@ -165,7 +174,23 @@ mod tests {
                 FIXED_PAGE_SIZE
             }
         );
+    }
 
+    #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "reads /proc/self/auxv, which under Miri is the interpreter's own file \
+                  (the host's word size, byte order and page size), not the machine Miri emulates"
+    )]
+    fn proc_self_auxv_agrees() {
+        let _g = cache_unchanged();
+        assert_eq!(from_proc().unwrap(), crate::try_page_size().unwrap());
+    }
+
+    #[test]
+    fn startup_code_hands_in() {
+        let _g = CACHE.write().unwrap_or_else(|e| e.into_inner());
+        let p = crate::try_page_size().unwrap();
         let auxv = [3, 0x1234, AT_PAGESZ, 16384, 25, 0x5678, AT_NULL, 0];
         // SAFETY: a well-formed vector ending with AT_NULL.
         let r = unsafe { crate::init_page_size_from_auxv(auxv.as_ptr()) };

@@ -119,6 +119,20 @@ pub fn page() -> usize {
     mmap_native::page_size()
 }
 
+// ---- Miri ----------------------------------------------------------------------
+
+/// The kernel's answer, or the crate's under Miri (`cargo miri test`): its
+/// backend (`arch/miri.rs`) answers `ENOSYS` for every call Miri does not
+/// emulate. A build setting (`cfg(miri)`), like the target, not a variable
+/// of the environment.
+pub fn kernel_or_miri<T>(kernel: T, miri: T) -> T {
+    if cfg!(miri) {
+        miri
+    } else {
+        kernel
+    }
+}
+
 // ---- the summary line of the harness-less tests ------------------------------
 
 /// Prints the one line the test runner counts for a harness-less test

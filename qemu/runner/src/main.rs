@@ -11,6 +11,7 @@ mod count;
 mod emulators;
 mod guest;
 mod json;
+mod miri;
 mod setup;
 mod steps;
 mod sys;
@@ -612,6 +613,9 @@ fn print_list(cache: &Path) {
             }
             if t.mtouch_size {
                 field("mtouch size", "release, stripped".into());
+            }
+            if t.host {
+                field("miri", miri::describe());
             }
             if !t.note.is_empty() {
                 field("note", t.note.into());

@@ -75,6 +75,14 @@ pub const STEPS: &[Step] = &[
         needs: msrv_needs,
         run: msrv,
     },
+    // The host's tests under Miri (qemu/runner/src/miri.rs), in a target
+    // directory of their own (target/miri).
+    Step {
+        name: "miri",
+        when: |t, base| base && t.host,
+        needs: crate::miri::needs,
+        run: crate::miri::run,
+    },
     // Last: its build replaces the examples the first test run's programs
     // start, so it waits for them; the steps before it fill that time.
     Step {
