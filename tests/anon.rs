@@ -140,7 +140,8 @@ fn remap_that_may_move_keeps_contents() {
 #[test]
 fn remap_in_place() {
     let p = page();
-    let mut m = MmapMut::map_anon(4 * p).unwrap();
+    let four = || MmapMut::map_anon(4 * p).unwrap();
+    let (mut m, _room) = common::room_to_shrink(3 * p, four, |m| m.as_ptr().addr() + 4 * p);
     m[p - 1] = 3;
     let at = m.as_ptr();
     // Shrinking in place always works on Linux; Miri only reallocates.

@@ -49,7 +49,9 @@ fn write_readme_table() {
 /// A function's text in a rustfmt-formatted file, its comments left out:
 /// from `fn name` to the first line that closes a block at its indentation.
 fn body_of(src: &str, func: &str) -> Option<String> {
-    let start = src.find(&format!("fn {func}("))?;
+    let start = ["(", "<"]
+        .iter()
+        .find_map(|open| src.find(&format!("fn {func}{open}")))?;
     let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
     let indent = &src[line_start..start];
     let indent: String = indent.chars().take_while(|c| *c == ' ').collect();

@@ -509,14 +509,20 @@ fn make_read_only_make_mut_round_trip() {
 fn remap_grows_and_keeps_contents() {
     let _g = shared();
     let p = page();
-    let mut a = MmapMut::map_anon(p).unwrap();
-    a.fill(5);
-    a.remap(10 * p + 3, true).unwrap();
+    let grown = || {
+        let mut a = MmapMut::map_anon(p).unwrap();
+        a.fill(5);
+        a.remap(10 * p + 3, true).unwrap();
+        a
+    };
+    // Each shrink below is in place: room for MREMAP_SHRINK_WIPES_NEXT.
+    let (mut a, room) = common::room_to_shrink(10 * p, grown, |a| a.as_ptr().addr() + 11 * p);
     assert_eq!(a.len(), 10 * p + 3);
     assert!(a[..p].iter().all(|&b| b == 5));
     assert!(a[p..].iter().all(|&b| b == 0));
     a[10 * p + 2] = 1;
     a.remap(p / 2, false).unwrap();
+    drop(room);
     assert_eq!(a.len(), p / 2);
     assert!(a.iter().all(|&b| b == 5));
     a.remap(p / 2, false).unwrap();
@@ -529,15 +535,23 @@ fn remap_grows_and_keeps_contents() {
     // page delta survives a move.
     let data = pattern(2 * p);
     let f = Temp::new(&data);
-    // SAFETY: nothing changes the file while mapped but the set_len below,
-    // which only makes it longer.
-    let mut m = unsafe { MmapOptions::new().offset(p as u64 + 1).map(f.fd()) }.unwrap();
+    // SAFETY: nothing changes the file while mapped.
+    let m = unsafe { MmapOptions::new().offset(p as u64 + 1).map(f.fd()) }.unwrap();
     assert_eq!(m.len(), p - 1);
     // The same bytes as before, and 3 pages more.
     let more = pattern(5 * p);
     f.file.write_all_at(&more, 0).unwrap();
-    // SAFETY: the file now reaches offset p + 1 + 4p - 1 = 5p.
-    unsafe { m.unchecked_remap(4 * p - 1, true) }.unwrap();
+    drop(m);
+    let grown = || {
+        let mut o = MmapOptions::new();
+        // SAFETY: nothing changes the file while mapped.
+        let mut m = unsafe { o.offset(p as u64 + 1).len(p - 1).map(f.fd()) }.unwrap();
+        // SAFETY: the file now reaches offset p + 1 + 4p - 1 = 5p.
+        unsafe { m.unchecked_remap(4 * p - 1, true) }.unwrap();
+        m
+    };
+    // Pages p to 5p of the file, shrunk in place to the first below.
+    let (mut m, _room) = common::room_to_shrink(3 * p, grown, |m| m.as_ptr().addr() - 1 + 4 * p);
     assert_eq!(&m[..], &more[p + 1..]);
     // Shrinking a file map needs no unsafe.
     m.remap(1, false).unwrap();

@@ -119,6 +119,81 @@ pub fn page() -> usize {
     mmap_native::page_size()
 }
 
+// ---- room for an in-place shrink ---------------------------------------------
+
+/// Pages after a map that a test mapped itself (`PROT_NONE`), so that an
+/// in-place shrink under `MREMAP_SHRINK_WIPES_NEXT` wipes only them;
+/// unmapped on drop.
+pub struct Room(*mut core::ffi::c_void, usize);
+
+impl Drop for Room {
+    fn drop(&mut self) {
+        // SAFETY: the test's own pages, which nothing refers to.
+        unsafe { mmap_native::munmap(self.0, self.1) }.unwrap();
+    }
+}
+
+/// `len` bytes at `at` as a `Room`, if nothing is mapped there
+/// (`MAP_FIXED_NOREPLACE`; the crate answers `EEXIST` where qemu 7.2 takes
+/// the address as a hint and maps elsewhere).
+fn take(at: usize, len: usize) -> Option<Room> {
+    use mmap_native::{MapFlags, Prot};
+    let flags = MapFlags::PRIVATE | MapFlags::ANONYMOUS | MapFlags::FIXED_NOREPLACE;
+    // SAFETY: MAP_FIXED_NOREPLACE maps only where nothing is mapped.
+    match unsafe { mmap_native::mmap(at as *mut _, len, Prot::NONE, flags, -1, 0) } {
+        Ok(r) => Some(Room(r, len)),
+        Err(mmap_native::Errno::EEXIST) => None,
+        Err(e) => panic!("MAP_FIXED_NOREPLACE of {len} bytes at {at:#x}: {e}"),
+    }
+}
+
+/// A map from `make` that can shrink in place by `wipe` bytes (whole pages)
+/// without qemu taking anyone else's memory: where
+/// `MREMAP_SHRINK_WIPES_NEXT` applies, the `wipe` bytes after `end(&map)`
+/// are the test's own, mapped `PROT_NONE`, and returned as the rooms to
+/// keep until the shrink is done. Where the entry does not apply: the map,
+/// and no room.
+///
+/// No address is asked for where something may be mapped: a room is mapped
+/// first (qemu 7.2 hands out memory top down, so the map lands right below
+/// it, or a grown map one old place lower, a gap taken too), or else right
+/// after the map (qemu 10 hands it out bottom up). A map with someone
+/// else's memory after it stays mapped while the next one is tried.
+pub fn room_to_shrink<M>(
+    wipe: usize,
+    mut make: impl FnMut() -> M,
+    end: impl Fn(&M) -> usize,
+) -> (M, Vec<Room>) {
+    use mmap_native::{MapFlags, Prot};
+    if !quirks::MREMAP_SHRINK_WIPES_NEXT.applies() {
+        return (make(), Vec::new());
+    }
+    let anon = MapFlags::PRIVATE | MapFlags::ANONYMOUS;
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        // SAFETY: a fresh mapping where the kernel (qemu) picks.
+        let first =
+            unsafe { mmap_native::mmap(core::ptr::null_mut(), wipe, Prot::NONE, anon, -1, 0) };
+        let first = Room(first.unwrap(), wipe);
+        let m = make();
+        let (e, at) = (end(&m), first.0 as usize);
+        if e == at {
+            return (m, vec![first]);
+        }
+        if e < at && at - e < wipe {
+            if let Some(gap) = take(e, at - e) {
+                return (m, vec![gap, first]);
+            }
+        }
+        drop(first);
+        if let Some(after) = take(e, wipe) {
+            return (m, vec![after]);
+        }
+        held.push(m);
+    }
+    panic!("16 maps in a row had someone else's memory after them: no room to shrink in place")
+}
+
 // ---- Miri ----------------------------------------------------------------------
 
 /// The kernel's answer, or the crate's under Miri (`cargo miri test`): its

@@ -241,7 +241,7 @@ quirks! {
         call: "`mmap` `MAP_HUGETLB` that fails with `ENOMEM` (as in \
                `HUGETLB_BAD_SIZE_SOMETIMES_ENOMEM`)",
         kernel: "(not applicable: the kernel answers `EINVAL`)",
-        qemu: "memory mapped elsewhere is gone (seen: a page of the dynamic loader's \
+        qemu: "memory mapped elsewhere can be gone (seen: a page of the dynamic loader's \
                data): the program dies of SIGSEGV at its next use of it",
         when: &[(Versions::FixedBy(V7_2, V10), Guests::Bits(32))],
         asserted: &[
@@ -321,14 +321,16 @@ quirks! {
         asserted: &[("raw.rs", "mremap_errors")],
     }
     MREMAP_SHRINK_WIPES_NEXT {
-        call: "`mremap` shrinking a mapping from `old_len` to `new_len`",
+        call: "`mremap` shrinking a mapping in place (no `MREMAP_MAYMOVE`) from \
+               `old_len` to `new_len`",
         kernel: "unmaps its tail; the next mapping stays",
         qemu: "also unmaps the `old_len - new_len` bytes after the old end: the next \
                mapping loses them (qemu re-reserves from `old + old_len`, not \
-               `old + new_len`)",
+               `old + new_len`); with `MREMAP_MAYMOVE` it does not",
         when: GUESTS_32,
         asserted: &[
             ("raw.rs", "mremap_shrink_leaves_the_next_mapping"),
+            ("common/mod.rs", "room_to_shrink"),
             ("soak.rs", "cycle"),
             ("fuzz.rs", "gen"),
         ],
