@@ -144,8 +144,21 @@ pub mod consts {
     //! in its `mman.h` headers (`PROT_READ`, `MAP_FIXED_NOREPLACE`,
     //! `MADV_COLLAPSE`, ...). The typed flags ([`crate::Prot`],
     //! [`crate::MapFlags`], ...) are built from these.
+    //!
+    //! This page lists the target's table (docs.rs builds x86_64 by
+    //! default and has a page per target). Every architecture starts from
+    //! the asm-generic values (`asm-generic/mman-common.h`, `mman.h`) and
+    //! adds or changes these, from its file in `arch/`; `tests/docs.rs`
+    //! checks this table against the files:
+    //!
+    #![doc = include_str!("../arch/consts.md")]
     pub use crate::arch::consts::*;
 }
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 pub use core::ffi::c_void;
 pub use flags::{Advice, MapFlags, MlockAllFlags, MlockFlags, MremapFlags, MsFlags, Prot};

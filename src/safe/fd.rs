@@ -28,6 +28,23 @@ use crate::{Errno, Result};
 /// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(
+    not(feature = "std"),
+    diagnostic::on_unimplemented(
+        message = "`{Self}` is not a descriptor mmap-native can map without its `std` feature",
+        label = "not a raw descriptor (`i32`)",
+        note = "`&File`, `File`, `BorrowedFd` and `&OwnedFd` need the `std` feature: \
+                `mmap-native = {{ version = \"0.1\", features = [\"std\"] }}`, \
+                or pass `file.as_raw_fd()`"
+    )
+)]
+#[cfg_attr(
+    feature = "std",
+    diagnostic::on_unimplemented(
+        message = "`{Self}` is not a descriptor mmap-native can map",
+        note = "a raw descriptor (`i32`), `&File`, `File`, `BorrowedFd` and `&OwnedFd` map"
+    )
+)]
 pub trait MapFd {
     /// The descriptor, borrowed for the duration of one call.
     fn map_fd(&self) -> i32;
