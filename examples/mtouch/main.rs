@@ -24,13 +24,14 @@
 //!          Elapsed: 0.00042 seconds
 //! ```
 //!
-//! - `-t` touch: bring every page into the page cache, with
-//!   `MADV_POPULATE_READ` (Linux 5.14+): each window whole where cachestat
-//!   counted (populating a resident page is only a page-table walk), else
-//!   only the runs of pages `mincore` finds missing; where the kernel lacks it (`EINVAL`), or `madvise` cannot be
-//!   trusted (qemu-user answers 0 to any advice and does nothing, found out
-//!   once with a nonsense advice value), with `MADV_WILLNEED` and then a
-//!   read of one byte per page, as `vmtouch` does.
+//! - `-t` touch: bring every page into the page cache. Nothing is done
+//!   to a file cachestat finds all resident; otherwise only the runs of
+//!   pages `mincore` finds missing are read in, with `MADV_POPULATE_READ`
+//!   (Linux 5.14+); where the kernel lacks it (`EINVAL`), or `madvise`
+//!   cannot be trusted (qemu-user answers 0 to any advice and does
+//!   nothing, found out once with a nonsense advice value), with
+//!   `MADV_WILLNEED` and then a read of one byte per page, as `vmtouch`
+//!   does.
 //! - `-e` evict: drop the file's pages from the page cache with
 //!   `posix_fadvise(POSIX_FADV_DONTNEED)`, issued as the raw `fadvise64`
 //!   syscall. That is the call that works on the page cache itself:

@@ -229,11 +229,14 @@ impl Pager {
             return (counts, None);
         }
         counts.shown = pages;
-        // Every window mapped and brought in: what cachestat does not
-        // tell is which pages are missing, and populating a resident page
-        // costs only a page-table walk.
+        // A file all in the page cache has nothing to touch (-l still maps
+        // and locks it). Otherwise each window is mapped and mincore says
+        // which runs of pages to bring in: populating what is resident
+        // already costs a page-table walk per page (measured: a warm -t of
+        // /usr took twice as long that way).
+        let all_in = resident == pages;
         let mut offset = 0u64;
-        while offset < size {
+        while offset < size && !(all_in && self.mode == Mode::Touch) {
             let len = (size - offset).min(self.window as u64) as usize;
             let map = match MmapOptions::new()
                 .offset(offset)
@@ -246,8 +249,16 @@ impl Pager {
             let n = len.div_ceil(self.page);
             self.vec.clear();
             self.vec.resize(n, 0);
-            if let Err(f) = self.touch(&map, n) {
-                return (counts, Some(f));
+            if !all_in {
+                // SAFETY: the map is ours, page aligned (offset is a
+                // multiple of the window, itself of the page size), len
+                // bytes, and vec has a byte per page.
+                if let Err(e) = unsafe { mincore(map.as_ptr() as *mut _, len, &mut self.vec) } {
+                    return (counts, Some(("mincore", e)));
+                }
+                if let Err(f) = self.touch(&map, n) {
+                    return (counts, Some(f));
+                }
             }
             if self.mode == Mode::Lock {
                 if let Err(e) = map.lock() {
