@@ -22,7 +22,11 @@
 //!    cache with its kernel sources.
 //! 3. The raw API at the crate root: [`mmap`], [`munmap`], [`msync`],
 //!    [`madvise`], [`mprotect`], [`mremap`], [`mlock`], [`mlock2`],
-//!    [`munlock`], [`mlockall`], [`munlockall`], [`mincore`]. Each is one
+//!    [`munlock`], [`mlockall`], [`munlockall`], [`mincore`], and the newer
+//!    [`cachestat`], [`mseal`], [`memfd_create`], [`memfd_secret`],
+//!    [`process_madvise`], [`pkey_alloc`], [`pkey_free`], [`pkey_mprotect`]
+//!    (with the memfd's [`fcntl_add_seals`], [`fcntl_get_seals`] and
+//!    [`ftruncate`]). Each is one
 //!    `unsafe fn` that compiles to the argument moves, the syscall
 //!    instruction and the error check, with typed flags ([`Prot`],
 //!    [`MapFlags`], [`MsFlags`], [`Advice`], ...) and errors as [`Errno`].

@@ -356,6 +356,7 @@ quirks! {
             ("modern.rs", "process_madvise_on_this_process"),
             ("modern.rs", "pkeys_where_the_cpu_has_them"),
             ("modern.rs", "cachestat_errors"),
+            ("fuzz.rs", "seal_last_pages"),
         ],
     }
     MINCORE_CHECKS_RANGE_FIRST {
