@@ -182,3 +182,59 @@ pub const MREMAP_DONTUNMAP: c_int = 4;
 pub const PKEY_DISABLE_ACCESS: c_int = 0x1;
 /// Protection key: disable writes.
 pub const PKEY_DISABLE_WRITE: c_int = 0x2;
+
+/// `memfd_create`: close the descriptor on `execve`.
+pub const MFD_CLOEXEC: c_int = 0x1;
+/// `memfd_create`: allow seals (`F_ADD_SEALS`) on the file.
+pub const MFD_ALLOW_SEALING: c_int = 0x2;
+/// `memfd_create`: back the file with huge pages (hugetlbfs).
+pub const MFD_HUGETLB: c_int = 0x4;
+/// `memfd_create`: not executable, sealed so for good (Linux 6.3).
+pub const MFD_NOEXEC_SEAL: c_int = 0x8;
+/// `memfd_create`: executable (Linux 6.3).
+pub const MFD_EXEC: c_int = 0x10;
+/// Shift of the log2 huge page size in `memfd_create`'s flags.
+pub const MFD_HUGE_SHIFT: c_int = 26;
+/// Mask of the log2 huge page size, after shifting by [`MFD_HUGE_SHIFT`].
+pub const MFD_HUGE_MASK: c_int = 0x3f;
+/// 64 KiB huge pages.
+pub const MFD_HUGE_64KB: c_int = 16 << MFD_HUGE_SHIFT;
+/// 512 KiB huge pages.
+pub const MFD_HUGE_512KB: c_int = 19 << MFD_HUGE_SHIFT;
+/// 1 MiB huge pages.
+pub const MFD_HUGE_1MB: c_int = 20 << MFD_HUGE_SHIFT;
+/// 2 MiB huge pages.
+pub const MFD_HUGE_2MB: c_int = 21 << MFD_HUGE_SHIFT;
+/// 8 MiB huge pages.
+pub const MFD_HUGE_8MB: c_int = 23 << MFD_HUGE_SHIFT;
+/// 16 MiB huge pages.
+pub const MFD_HUGE_16MB: c_int = 24 << MFD_HUGE_SHIFT;
+/// 32 MiB huge pages.
+pub const MFD_HUGE_32MB: c_int = 25 << MFD_HUGE_SHIFT;
+/// 256 MiB huge pages.
+pub const MFD_HUGE_256MB: c_int = 28 << MFD_HUGE_SHIFT;
+/// 512 MiB huge pages.
+pub const MFD_HUGE_512MB: c_int = 29 << MFD_HUGE_SHIFT;
+/// 1 GiB huge pages.
+pub const MFD_HUGE_1GB: c_int = 30 << MFD_HUGE_SHIFT;
+/// 2 GiB huge pages.
+pub const MFD_HUGE_2GB: c_int = 31 << MFD_HUGE_SHIFT;
+/// 16 GiB huge pages.
+pub const MFD_HUGE_16GB: c_int = (34u32 << MFD_HUGE_SHIFT) as c_int;
+
+/// `fcntl`: add seals to a memfd (`F_LINUX_SPECIFIC_BASE + 9`).
+pub const F_ADD_SEALS: c_int = 1033;
+/// `fcntl`: the seals of a memfd (`F_LINUX_SPECIFIC_BASE + 10`).
+pub const F_GET_SEALS: c_int = 1034;
+/// Seal: no more seals may be added.
+pub const F_SEAL_SEAL: c_int = 0x1;
+/// Seal: the file may not shrink.
+pub const F_SEAL_SHRINK: c_int = 0x2;
+/// Seal: the file may not grow.
+pub const F_SEAL_GROW: c_int = 0x4;
+/// Seal: the contents may not change (no writable shared map may exist).
+pub const F_SEAL_WRITE: c_int = 0x8;
+/// Seal: no new writable map or write; maps writable before stay so (Linux 5.1).
+pub const F_SEAL_FUTURE_WRITE: c_int = 0x10;
+/// Seal: the executable bits may not change (Linux 6.3).
+pub const F_SEAL_EXEC: c_int = 0x20;

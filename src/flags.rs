@@ -292,3 +292,102 @@ impl Advice {
     /// `MADV_GUARD_REMOVE` (Linux 6.13)
     pub const GUARD_REMOVE: Self = Self(c::MADV_GUARD_REMOVE);
 }
+
+bitflags::bitflags! {
+    /// `memfd_create` flags (`MFD_*`). The huge page size is a number
+    /// inside the flags, as for [`MapFlags`]: see
+    /// [`MfdFlags::huge_page_size`] and the `MfdFlags::HUGE_*` constants.
+    #[repr(transparent)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct MfdFlags: c_int {
+        /// `MFD_CLOEXEC`
+        const CLOEXEC = c::MFD_CLOEXEC;
+        /// `MFD_ALLOW_SEALING`
+        const ALLOW_SEALING = c::MFD_ALLOW_SEALING;
+        /// `MFD_HUGETLB`
+        const HUGETLB = c::MFD_HUGETLB;
+        /// `MFD_NOEXEC_SEAL` (Linux 6.3)
+        const NOEXEC_SEAL = c::MFD_NOEXEC_SEAL;
+        /// `MFD_EXEC` (Linux 6.3)
+        const EXEC = c::MFD_EXEC;
+        // Unknown bits are kept, not truncated.
+        const _ = !0;
+    }
+}
+
+impl MfdFlags {
+    /// The huge page size field: `log2` of the size in bytes, shifted by
+    /// `MFD_HUGE_SHIFT`, masked to its 6 bits as the kernel's field is. Use
+    /// it together with [`MfdFlags::HUGETLB`].
+    pub const fn huge_page_size(log2: u8) -> Self {
+        Self::from_bits_retain(((log2 as c_int) & c::MFD_HUGE_MASK) << c::MFD_HUGE_SHIFT)
+    }
+    /// `MFD_HUGE_64KB`
+    pub const HUGE_64KB: Self = Self::from_bits_retain(c::MFD_HUGE_64KB);
+    /// `MFD_HUGE_512KB`
+    pub const HUGE_512KB: Self = Self::from_bits_retain(c::MFD_HUGE_512KB);
+    /// `MFD_HUGE_1MB`
+    pub const HUGE_1MB: Self = Self::from_bits_retain(c::MFD_HUGE_1MB);
+    /// `MFD_HUGE_2MB`
+    pub const HUGE_2MB: Self = Self::from_bits_retain(c::MFD_HUGE_2MB);
+    /// `MFD_HUGE_8MB`
+    pub const HUGE_8MB: Self = Self::from_bits_retain(c::MFD_HUGE_8MB);
+    /// `MFD_HUGE_16MB`
+    pub const HUGE_16MB: Self = Self::from_bits_retain(c::MFD_HUGE_16MB);
+    /// `MFD_HUGE_32MB`
+    pub const HUGE_32MB: Self = Self::from_bits_retain(c::MFD_HUGE_32MB);
+    /// `MFD_HUGE_256MB`
+    pub const HUGE_256MB: Self = Self::from_bits_retain(c::MFD_HUGE_256MB);
+    /// `MFD_HUGE_512MB`
+    pub const HUGE_512MB: Self = Self::from_bits_retain(c::MFD_HUGE_512MB);
+    /// `MFD_HUGE_1GB`
+    pub const HUGE_1GB: Self = Self::from_bits_retain(c::MFD_HUGE_1GB);
+    /// `MFD_HUGE_2GB`
+    pub const HUGE_2GB: Self = Self::from_bits_retain(c::MFD_HUGE_2GB);
+    /// `MFD_HUGE_16GB`
+    pub const HUGE_16GB: Self = Self::from_bits_retain(c::MFD_HUGE_16GB);
+}
+
+bitflags::bitflags! {
+    /// A protection key's access rights (`PKEY_DISABLE_*`), for
+    /// `pkey_alloc`.
+    #[repr(transparent)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct PkeyAccess: c_int {
+        /// `PKEY_DISABLE_ACCESS`
+        const DISABLE_ACCESS = c::PKEY_DISABLE_ACCESS;
+        /// `PKEY_DISABLE_WRITE`
+        const DISABLE_WRITE = c::PKEY_DISABLE_WRITE;
+        /// `PKEY_DISABLE_EXECUTE` (powerpc64 and aarch64 only)
+        #[cfg(any(target_arch = "powerpc64", target_arch = "aarch64"))]
+        const DISABLE_EXECUTE = c::PKEY_DISABLE_EXECUTE;
+        /// `PKEY_DISABLE_READ` (aarch64 only)
+        #[cfg(target_arch = "aarch64")]
+        const DISABLE_READ = c::PKEY_DISABLE_READ;
+        // Unknown bits are kept, not truncated.
+        const _ = !0;
+    }
+}
+
+bitflags::bitflags! {
+    /// A memfd's seals (`F_SEAL_*`), as `fcntl(F_ADD_SEALS)` takes them and
+    /// `fcntl(F_GET_SEALS)` answers.
+    #[repr(transparent)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct Seals: c_int {
+        /// `F_SEAL_SEAL`
+        const SEAL = c::F_SEAL_SEAL;
+        /// `F_SEAL_SHRINK`
+        const SHRINK = c::F_SEAL_SHRINK;
+        /// `F_SEAL_GROW`
+        const GROW = c::F_SEAL_GROW;
+        /// `F_SEAL_WRITE`
+        const WRITE = c::F_SEAL_WRITE;
+        /// `F_SEAL_FUTURE_WRITE` (Linux 5.1)
+        const FUTURE_WRITE = c::F_SEAL_FUTURE_WRITE;
+        /// `F_SEAL_EXEC` (Linux 6.3)
+        const EXEC = c::F_SEAL_EXEC;
+        // Unknown bits are kept, not truncated.
+        const _ = !0;
+    }
+}

@@ -22,7 +22,11 @@
 //!    cache with its kernel sources.
 //! 3. The raw API at the crate root: [`mmap`], [`munmap`], [`msync`],
 //!    [`madvise`], [`mprotect`], [`mremap`], [`mlock`], [`mlock2`],
-//!    [`munlock`], [`mlockall`], [`munlockall`], [`mincore`]. Each is one
+//!    [`munlock`], [`mlockall`], [`munlockall`], [`mincore`], and the newer
+//!    [`cachestat`], [`mseal`], [`memfd_create`], [`memfd_secret`],
+//!    [`process_madvise`], [`pkey_alloc`], [`pkey_free`], [`pkey_mprotect`]
+//!    (with the memfd's [`fcntl_add_seals`], [`fcntl_get_seals`] and
+//!    [`ftruncate`]). Each is one
 //!    `unsafe fn` that compiles to the argument moves, the syscall
 //!    instruction and the error check, with typed flags ([`Prot`],
 //!    [`MapFlags`], [`MsFlags`], [`Advice`], ...) and errors as [`Errno`].
@@ -134,6 +138,7 @@ compile_error!("mmap-native supports Linux only");
 mod arch;
 
 mod flags;
+mod modern;
 mod page;
 mod raw;
 mod safe;
@@ -161,7 +166,14 @@ pub mod consts {
 pub struct ReadmeDoctests;
 
 pub use core::ffi::c_void;
-pub use flags::{Advice, MapFlags, MlockAllFlags, MlockFlags, MremapFlags, MsFlags, Prot};
+pub use flags::{
+    Advice, MapFlags, MfdFlags, MlockAllFlags, MlockFlags, MremapFlags, MsFlags, PkeyAccess, Prot,
+    Seals,
+};
+pub use modern::{
+    cachestat, fcntl_add_seals, fcntl_get_seals, ftruncate, memfd_create, memfd_secret, mseal,
+    pkey_alloc, pkey_free, pkey_mprotect, process_madvise, Cachestat, CachestatRange, IoVec,
+};
 pub use page::{init_page_size_from_auxv, init_page_size_from_envp, page_size, try_page_size};
 pub use raw::{
     madvise, mincore, mlock, mlock2, mlockall, mmap, mprotect, mremap, msync, munlock, munlockall,

@@ -4,7 +4,10 @@
 
 use core::ffi::c_int;
 use mmap_native::consts as c;
-use mmap_native::{Advice, MapFlags, MlockAllFlags, MlockFlags, MremapFlags, MsFlags, Prot};
+use mmap_native::{
+    Advice, MapFlags, MfdFlags, MlockAllFlags, MlockFlags, MremapFlags, MsFlags, PkeyAccess, Prot,
+    Seals,
+};
 
 macro_rules! same_as_libc {
     ($($name:ident),* $(,)?) => {
@@ -90,6 +93,36 @@ fn constants_match_libc() {
         MREMAP_MAYMOVE,
         MREMAP_FIXED,
         MREMAP_DONTUNMAP,
+    );
+    // memfd_create's flags and the seals (linux/memfd.h, linux/fcntl.h).
+    same_as_libc!(
+        MFD_CLOEXEC,
+        MFD_ALLOW_SEALING,
+        MFD_HUGETLB,
+        MFD_NOEXEC_SEAL,
+        MFD_EXEC,
+        MFD_HUGE_SHIFT,
+        MFD_HUGE_MASK,
+        MFD_HUGE_64KB,
+        MFD_HUGE_512KB,
+        MFD_HUGE_1MB,
+        MFD_HUGE_2MB,
+        MFD_HUGE_8MB,
+        MFD_HUGE_16MB,
+        MFD_HUGE_32MB,
+        MFD_HUGE_256MB,
+        MFD_HUGE_512MB,
+        MFD_HUGE_1GB,
+        MFD_HUGE_2GB,
+        MFD_HUGE_16GB,
+        F_ADD_SEALS,
+        F_GET_SEALS,
+        F_SEAL_SEAL,
+        F_SEAL_SHRINK,
+        F_SEAL_GROW,
+        F_SEAL_WRITE,
+        F_SEAL_FUTURE_WRITE,
+        F_SEAL_EXEC,
     );
     // libc has MADV_COLLAPSE for glibc targets only.
     #[cfg(target_env = "gnu")]
@@ -235,4 +268,20 @@ fn typed_flags_are_the_constants() {
     assert!(Advice::DONTNEED.may_change_contents());
     assert!(Advice::from_raw(26).may_change_contents());
     assert!(!Advice::SEQUENTIAL.may_change_contents());
+    assert_eq!(MfdFlags::huge_page_size(21), MfdFlags::HUGE_2MB);
+    assert_eq!(
+        MfdFlags::huge_page_size(34).bits(),
+        libc::MFD_HUGE_16GB as c_int
+    );
+    assert_eq!(
+        (MfdFlags::CLOEXEC | MfdFlags::ALLOW_SEALING).bits() as libc::c_uint,
+        libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING
+    );
+    assert_eq!(Seals::WRITE.bits(), libc::F_SEAL_WRITE);
+    assert_eq!(
+        (Seals::SHRINK | Seals::GROW).bits(),
+        libc::F_SEAL_SHRINK | libc::F_SEAL_GROW
+    );
+    assert_eq!(PkeyAccess::DISABLE_WRITE.bits(), c::PKEY_DISABLE_WRITE);
+    assert_eq!(PkeyAccess::from_bits_retain(1 << 20).bits(), 1 << 20);
 }

@@ -14,6 +14,12 @@
 //! CI runs a bounded number of operations with a fixed seed; longer runs:
 //! `MMAP_NATIVE_FUZZ_OPS=10000000 MMAP_NATIVE_FUZZ_SEED=7 cargo test --release --test fuzz`.
 //!
+//! Each arena also has a memfd with the same bytes as its file (A's made
+//! through the crate), which maps like the file, and its last page is
+//! sealed (`mseal`, A's through the crate) before the first operation, so
+//! every operation that reaches it must be refused alike; where mseal is
+//! missing (`MODERN_CALLS_ENOSYS`) it is an ordinary page.
+//!
 //! Never generated: MADV_HWPOISON and MADV_SOFT_OFFLINE (as root they
 //! really poison or offline the page), MADV_PAGEOUT (its write-back of dirty
 //! file pages is asynchronous, so residency would race), MAP_FIXED outside
@@ -61,6 +67,8 @@ struct Range {
 enum Op {
     MapAnon(Range, Prot, MapFlags),
     MapFile(Range, Prot, MapFlags, usize),
+    /// The same, of the arena's memfd.
+    MapMemfd(Range, Prot, MapFlags, usize),
     Munmap(Range),
     Mprotect(Range, Prot),
     Madvise(Range, Advice),
@@ -157,7 +165,11 @@ fn gen(r: &mut Rng, page: usize) -> Op {
             } else {
                 MapFlags::PRIVATE
             };
-            Op::MapFile(rg, gen_prot(r), kind | MapFlags::FIXED, off)
+            if r.one_in(3) {
+                Op::MapMemfd(rg, gen_prot(r), kind | MapFlags::FIXED, off)
+            } else {
+                Op::MapFile(rg, gen_prot(r), kind | MapFlags::FIXED, off)
+            }
         }
         2 => Op::Munmap(gen_range(r, page, true)),
         3 | 4 => Op::Mprotect(gen_range(r, page, mprotect_skew), gen_prot(r)),
@@ -216,6 +228,9 @@ type Ans = Result<isize, i32>;
 struct Arena {
     base: usize,
     file: File,
+    /// A memfd with the same bytes as the file (made through the crate
+    /// for arena A, through the C library for B).
+    memfd: File,
 }
 
 fn ours<T>(r: m::Result<T>, v: impl FnOnce(T) -> isize) -> Ans {
@@ -252,6 +267,13 @@ impl Arena {
                     m::mmap(self.at(rg, page), rg.len, pr, f, fd, (off * page) as u64),
                     |p| self.rel(p),
                 ),
+                Op::MapMemfd(rg, pr, f, off) => {
+                    let mfd = self.memfd.as_raw_fd();
+                    ours(
+                        m::mmap(self.at(rg, page), rg.len, pr, f, mfd, (off * page) as u64),
+                        |p| self.rel(p),
+                    )
+                }
                 Op::Munmap(rg) => ours(m::munmap(self.at(rg, page), rg.len), |()| 0),
                 Op::Mprotect(rg, pr) => ours(m::mprotect(self.at(rg, page), rg.len, pr), |()| 0),
                 Op::Madvise(rg, a) => ours(m::madvise(self.at(rg, page), rg.len, a), |()| 0),
@@ -299,6 +321,14 @@ impl Arena {
                     fd,
                     (off * page) as libc::off_t,
                 )),
+                Op::MapMemfd(rg, pr, f, off) => mm(libc::mmap(
+                    self.at(rg, page),
+                    rg.len,
+                    pr.bits(),
+                    f.bits(),
+                    self.memfd.as_raw_fd(),
+                    (off * page) as libc::off_t,
+                )),
                 Op::Munmap(rg) => rc(libc::munmap(self.at(rg, page), rg.len)),
                 Op::Mprotect(rg, pr) => rc(libc::mprotect(self.at(rg, page), rg.len, pr.bits())),
                 Op::Madvise(rg, a) => rc(libc::madvise(self.at(rg, page), rg.len, a.raw())),
@@ -326,7 +356,7 @@ impl Arena {
 /// arena, relative to its base: (start, end, perms, what backs it).
 type Seg = (usize, usize, String, String);
 
-fn segments(maps: &str, base: usize, len: usize, file_ino: u64) -> Vec<Seg> {
+fn segments(maps: &str, base: usize, len: usize, (file_ino, memfd_ino): (u64, u64)) -> Vec<Seg> {
     let mut out = vec![];
     for line in maps.lines() {
         let mut w = line.split_whitespace();
@@ -351,10 +381,11 @@ fn segments(maps: &str, base: usize, len: usize, file_ino: u64) -> Vec<Seg> {
             // MAP_SHARED | MAP_ANONYMOUS: each its own shmem object.
             let off = u64::from_str_radix(off, 16).unwrap() + (ca - a) as u64;
             format!("shared-anon@{off:#x}")
-        } else if ino == file_ino {
+        } else if ino == file_ino || ino == memfd_ino {
             // The file offset at the clipped start.
             let off = u64::from_str_radix(off, 16).unwrap() + (ca - a) as u64;
-            format!("file@{off:#x}")
+            let kind = if ino == file_ino { "file" } else { "memfd" };
+            format!("{kind}@{off:#x}")
         } else {
             panic!("foreign mapping inside the arena: {line}")
         };
@@ -488,6 +519,67 @@ fn fuzz_file(page: usize, tag: &str) -> (File, std::path::PathBuf) {
     (f, path)
 }
 
+/// The two arenas' memfds, A's through the crate, B's through the C
+/// library, each holding the fuzz files' bytes.
+fn memfds(page: usize) -> (File, File) {
+    use std::os::fd::FromRawFd;
+    use std::os::unix::fs::FileExt;
+    let a = m::memfd_create(c"mmap-native-fuzz-a", m::MfdFlags::CLOEXEC).unwrap();
+    // SAFETY: a NUL-terminated name.
+    let b = unsafe { libc::memfd_create(c"mmap-native-fuzz-b".as_ptr(), libc::MFD_CLOEXEC) };
+    assert!(b >= 0, "memfd_create: {}", std::io::Error::last_os_error());
+    let data: Vec<u8> = (0..PAGES * page)
+        .map(|i| (i * 7 + i / page) as u8)
+        .collect();
+    // SAFETY: two descriptors just made, owned by the Files from here on.
+    let (a, b) = unsafe { (File::from_raw_fd(a), File::from_raw_fd(b)) };
+    for f in [&a, &b] {
+        f.write_all_at(&data, 0).unwrap();
+    }
+    (a, b)
+}
+
+fn contents(f: &File, page: usize) -> Vec<u8> {
+    use std::os::unix::fs::FileExt;
+    let mut v = vec![0u8; PAGES * page];
+    f.read_exact_at(&mut v, 0).unwrap();
+    v
+}
+
+/// Maps each arena's last page read-write and seals it, A's through the
+/// crate, B's through the C library's syscall(): every later operation
+/// that touches it must then answer alike (EPERM, or a partial effect
+/// first). Where mseal is missing (MODERN_CALLS_ENOSYS) both answer ENOSYS
+/// and the page is an ordinary one. Returns whether it is sealed.
+fn seal_last_pages(a: &Arena, b: &Arena, page: usize) -> bool {
+    let flags = MapFlags::PRIVATE | MapFlags::ANONYMOUS | MapFlags::FIXED;
+    let rw = Prot::READ | Prot::WRITE;
+    let last = |base: usize| (base + (PAGES - 1) * page) as *mut c_void;
+    // SAFETY: the arenas' own last pages.
+    unsafe {
+        m::mmap(last(a.base), page, rw, flags, -1, 0).unwrap();
+        m::mmap(last(b.base), page, rw, flags, -1, 0).unwrap();
+        let ra = m::mseal(last(a.base), page, 0);
+        let rb = libc::syscall(
+            syscalls::Sysno::mseal as libc::c_long,
+            last(b.base),
+            page,
+            0,
+        );
+        let rb = if rb == 0 {
+            Ok(())
+        } else {
+            Err(Errno::new(
+                std::io::Error::last_os_error().raw_os_error().unwrap(),
+            ))
+        };
+        assert_eq!(ra, rb, "mseal of the last page: crate and C library");
+        let want = MODERN_CALLS_ENOSYS.pick(Ok(()), Err(Errno::ENOSYS));
+        assert_eq!(ra, want, "mseal of the last page");
+        ra.is_ok()
+    }
+}
+
 fn ino(f: &File) -> u64 {
     use std::os::unix::fs::MetadataExt;
     f.metadata().unwrap().ino()
@@ -507,14 +599,24 @@ fn main() {
 
     let (fa, pa) = fuzz_file(page, "a");
     let (fb, pb) = fuzz_file(page, "b");
-    let (ia, ib) = (ino(&fa), ino(&fb));
+    let (ma, mb) = memfds(page);
+    let (ia, ib) = ((ino(&fa), ino(&ma)), (ino(&fb), ino(&mb)));
     let a = Arena {
         base: reserve(page),
         file: fa,
+        memfd: ma,
     };
     let b = Arena {
         base: reserve(page),
         file: fb,
+        memfd: mb,
+    };
+    let sealed = seal_last_pages(&a, &b, page);
+    // What a resync may map over: all but a sealed last page.
+    let resync_len = if sealed {
+        (PAGES - 1) * page
+    } else {
+        PAGES * page
     };
     let mut rng = Rng::new(seed);
     let mut history: Vec<Op> = Vec::with_capacity(41);
@@ -539,7 +641,7 @@ fn main() {
             for base in [a.base, b.base] {
                 let flags = MapFlags::PRIVATE | MapFlags::ANONYMOUS | MapFlags::FIXED;
                 // SAFETY: the arena is ours, reserved above.
-                unsafe { m::mmap(base as *mut c_void, PAGES * page, Prot::NONE, flags, -1, 0) }
+                unsafe { m::mmap(base as *mut c_void, resync_len, Prot::NONE, flags, -1, 0) }
                     .unwrap();
             }
         }
@@ -586,7 +688,7 @@ fn main() {
         // file dropped, the same page of the other kept). It is compared for
         // anonymous memory, which the calls alone decide; for file pages the
         // bytes and whether they can be read are.
-        let file_page = |i: usize| matches!(&na[i], Some((_, what)) if what.starts_with("file@"));
+        let file_page = |i: usize| matches!(&na[i], Some((_, what)) if what.starts_with("file@") || what.starts_with("memfd@"));
         if let (Op::Mincore(rg), Ok(_)) = (op, ra) {
             let n = rg.len.div_ceil(page);
             if let Some(i) = (0..n).find(|&i| !file_page(rg.page + i) && va[i] != vb[i]) {
@@ -611,13 +713,16 @@ fn main() {
         if n.is_multiple_of(64) && std::fs::read(&pa).unwrap() != std::fs::read(&pb).unwrap() {
             fail(format!("{op:?}: the two files differ"));
         }
+        if n.is_multiple_of(64) && contents(&a.memfd, page) != contents(&b.memfd, page) {
+            fail(format!("{op:?}: the two memfds differ"));
+        }
         // MADV_REMOVE punches holes in the files; whether a hole comes back
         // into the page cache later is the kernel's choice (a control run,
         // C library in both arenas, saw file residency differ after ~190,000
         // operations). Its effect was compared in this step; now both files
         // are whole again, so residency stays a fact about the two arenas.
         if matches!(op, Op::Madvise(_, adv) if adv == Advice::REMOVE) && ra.is_ok() {
-            for f in [&a.file, &b.file] {
+            for f in [&a.file, &b.file, &a.memfd, &b.memfd] {
                 let r =
                     unsafe { libc::fallocate(f.as_raw_fd(), 0, 0, (PAGES * page) as libc::off_t) };
                 assert_eq!(r, 0, "fallocate: {}", std::io::Error::last_os_error());
@@ -639,23 +744,34 @@ fn main() {
         // SAFETY: everything the step allocated was dropped inside it.
         unsafe { common::bump_reset(mark) };
     }
-    if std::fs::read(&pa).unwrap() != std::fs::read(&pb).unwrap() {
-        eprintln!("the two files differ at the end");
+    if std::fs::read(&pa).unwrap() != std::fs::read(&pb).unwrap()
+        || contents(&a.memfd, page) != contents(&b.memfd, page)
+    {
+        eprintln!("the two files or the two memfds differ at the end");
         common::finish(0, 1);
     }
     unsafe {
         let _ = m::munlockall();
-        m::munmap((a.base - page) as *mut c_void, (PAGES + 2) * page).unwrap();
-        m::munmap((b.base - page) as *mut c_void, (PAGES + 2) * page).unwrap();
+        for base in [a.base, b.base] {
+            // A sealed last page stays, for the life of the process: the
+            // rest goes, the guard after it too.
+            if sealed {
+                m::munmap((base - page) as *mut c_void, resync_len + page).unwrap();
+                m::munmap((base + PAGES * page) as *mut c_void, page).unwrap();
+            } else {
+                m::munmap((base - page) as *mut c_void, (PAGES + 2) * page).unwrap();
+            }
+        }
     }
     drop((a, b));
     let _ = std::fs::remove_file(&pa);
     let _ = std::fs::remove_file(&pb);
-    let maps_after = common::maps_lines();
+    // Each sealed page is one mapping of its own that must stay.
+    let maps_after = common::maps_lines() - if sealed { 2 } else { 0 };
     println!(
         "fuzz, {run}{}: {ops} operations, seed {seed}, {} succeeded and {} failed alike in both \
-         arenas, {resyncs} VMA-layout resyncs, {:.1}s; /proc/self/maps lines {maps_before} -> \
-         {maps_after}",
+         arenas, {resyncs} VMA-layout resyncs, {:.1}s; last page sealed: {sealed}; \
+         /proc/self/maps lines {maps_before} -> {maps_after} (sealed pages left out)",
         if control {
             " (control: C library in both arenas)"
         } else {

@@ -560,6 +560,180 @@ fn mlock_mincore_cases(t: &mut Matrix) {
 /// (UNMAPPED_RANGE_OK_32, MREMAP_UNMAPPED_MAPS_32) it may show a page there:
 /// unmapping the hole again keeps the leak check about this crate. Natively
 /// there is nothing to unmap, which succeeds.
+/// The modern calls' bad input, against the C library: its wrapper where
+/// it has one (memfd_create, fcntl), else its `syscall()` with the number.
+fn modern_cases(t: &mut Matrix) {
+    use mmap_native::{Cachestat, CachestatRange, IoVec, MfdFlags, PkeyAccess, Seals};
+    use syscalls::Sysno;
+    let p = page();
+    let sys = |nr: Sysno, a: [usize; 5]| -> Ans {
+        // SAFETY: each case passes what its call reads: scalars, valid
+        // structs, or addresses the kernel checks.
+        theirs(unsafe { libc::syscall(nr as libc::c_long, a[0], a[1], a[2], a[3], a[4]) } < 0)
+    };
+    let f = TempFile::new(&vec![1u8; 2 * p]);
+    let range = CachestatRange { off: 0, len: 0 };
+    let mut cs = Cachestat::default();
+    let (rp, cp) = (&range as *const _ as usize, &mut cs as *mut _ as usize);
+    let mut one = |case: &str, fd: i32, flags: u32| {
+        let a = ours(m::cachestat(fd, &range, &mut Cachestat::default(), flags));
+        let b = sys(Sysno::cachestat, [fd as usize, rp, cp, flags as usize, 0]);
+        t.same("cachestat", case, a, b);
+    };
+    one("a bad fd", -1, 0);
+    one("a closed fd", 1000, 0);
+    one("flags 1", f.fd(), 0x1);
+    one("a regular file", f.fd(), 0);
+
+    let x = anon(3 * p);
+    let mut seal = |case: &str, addr: *mut c_void, len: usize, flags: usize| {
+        let a = ours(unsafe { m::mseal(addr, len, flags) });
+        let b = sys(Sysno::mseal, [addr as usize, len, flags, 0, 0]);
+        t.same("mseal", case, a, b);
+    };
+    seal("unaligned address", x.wrapping_byte_add(1), p, 0);
+    seal("flags 1", x, p, 1);
+    seal("unmapped range", hole_addr(), p, 0);
+    seal("length overflowing", x, usize::MAX - p, 0);
+    unsafe { m::munmap(x, 3 * p) }.unwrap();
+    // A sealed range, in children (sealed pages stay for the life of the
+    // process): munmap of it answers EPERM for both.
+    let sealed_munmap = |seal: fn(*mut c_void, usize) -> bool,
+                         unmap: fn(*mut c_void, usize) -> Ans| {
+        move || {
+            let z = anon(p);
+            if !seal(z, p) && !MODERN_CALLS_ENOSYS.applies() {
+                return Err(-1);
+            }
+            unmap(z, p)
+        }
+    };
+    let ours_seal: fn(*mut c_void, usize) -> bool = |z, n| unsafe { m::mseal(z, n, 0) }.is_ok();
+    let libc_seal: fn(*mut c_void, usize) -> bool = |z, n| {
+        // SAFETY: a page this child owns for the rest of its life.
+        unsafe { libc::syscall(Sysno::mseal as libc::c_long, z, n, 0) == 0 }
+    };
+    let ours_unmap: fn(*mut c_void, usize) -> Ans = |z, n| ours(unsafe { m::munmap(z, n) });
+    let libc_unmap: fn(*mut c_void, usize) -> Ans =
+        |z, n| theirs(unsafe { libc::munmap(z, n) } != 0);
+    t.in_children(
+        "mseal",
+        "munmap of a sealed page",
+        sealed_munmap(ours_seal, ours_unmap),
+        sealed_munmap(libc_seal, libc_unmap),
+        Fate::Exited(MODERN_CALLS_ENOSYS.pick(libc::EPERM, 0)),
+    );
+
+    let long = std::ffi::CString::new(vec![b'n'; 250]).unwrap();
+    let mut memfd = |case: &str, name: &std::ffi::CStr, flags: MfdFlags| {
+        let a = m::memfd_create(name, flags);
+        // SAFETY: a NUL-terminated name.
+        let b = unsafe { libc::memfd_create(name.as_ptr(), flags.bits() as libc::c_uint) };
+        for fd in [a.unwrap_or(-1), b] {
+            if fd >= 0 {
+                // SAFETY: a descriptor this case made.
+                unsafe { libc::close(fd) };
+            }
+        }
+        t.same("memfd_create", case, ours(a), theirs(b < 0));
+    };
+    memfd(
+        "unknown flag 0x100",
+        c"m",
+        MfdFlags::from_bits_retain(0x100),
+    );
+    memfd("a 250-byte name", &long, MfdFlags::CLOEXEC);
+    memfd(
+        "NOEXEC_SEAL with EXEC",
+        c"m",
+        MfdFlags::NOEXEC_SEAL | MfdFlags::EXEC,
+    );
+    memfd("CLOEXEC", c"m", MfdFlags::CLOEXEC);
+
+    let mut seals = |case: &str, fd: i32, add: Seals| {
+        let a = ours(m::fcntl_add_seals(fd, add));
+        // SAFETY: a plain fcntl.
+        let b = theirs(unsafe { libc::fcntl(fd, libc::F_ADD_SEALS, add.bits()) } < 0);
+        t.same("fcntl", case, a, b);
+    };
+    seals("F_ADD_SEALS on a regular file", f.fd(), Seals::WRITE);
+    seals("F_ADD_SEALS on a bad fd", -1, Seals::WRITE);
+    let fd = m::memfd_create(c"m", MfdFlags::CLOEXEC).unwrap();
+    seals("F_ADD_SEALS without ALLOW_SEALING", fd, Seals::WRITE);
+    // SAFETY: the descriptor made above.
+    unsafe { libc::close(fd) };
+
+    let y = anon(p);
+    let iov = [IoVec { base: y, len: p }];
+    let many = vec![IoVec { base: y, len: 1 }; 1025];
+    let mut pm = |case: &str, pidfd: i32, iov: &[IoVec], adv: Advice, flags: u32| {
+        let a = ours(unsafe { m::process_madvise(pidfd, iov, adv, flags) });
+        let b = sys(
+            Sysno::process_madvise,
+            [
+                pidfd as usize,
+                iov.as_ptr() as usize,
+                iov.len(),
+                adv.raw() as usize,
+                flags as usize,
+            ],
+        );
+        t.same("process_madvise", case, a, b);
+    };
+    pm("a bad pidfd", -1, &iov, Advice::COLD, 0);
+    pm("not a pidfd", f.fd(), &iov, Advice::COLD, 0);
+    // SAFETY: pidfd_open of our own pid.
+    let me = unsafe { libc::syscall(libc::SYS_pidfd_open, libc::getpid(), 0) } as i32;
+    pm("flags 1", me, &iov, Advice::COLD, 1);
+    pm("1025 ranges (over IOV_MAX)", me, &many, Advice::COLD, 0);
+    pm("unknown advice 99", me, &iov, Advice::from_raw(99), 0);
+    if me >= 0 {
+        // SAFETY: the pidfd opened above.
+        unsafe { libc::close(me) };
+    }
+
+    let mut pk = |case: &str, flags: u32, access: PkeyAccess| {
+        let a = m::pkey_alloc(flags, access);
+        let b = sys(
+            Sysno::pkey_alloc,
+            [flags as usize, access.bits() as usize, 0, 0, 0],
+        );
+        if let Ok(k) = a {
+            // SAFETY: the key this case allocated, tagging nothing.
+            let _ = unsafe { m::pkey_free(k) };
+        }
+        t.same("pkey_alloc", case, ours(a), b);
+    };
+    pk("flags 1", 1, PkeyAccess::empty());
+    pk(
+        "unknown access 0x100",
+        0,
+        PkeyAccess::from_bits_retain(0x100),
+    );
+    let a = ours(unsafe { m::pkey_free(15) });
+    let b = sys(Sysno::pkey_free, [15, 0, 0, 0, 0]);
+    t.same("pkey_free", "a key never allocated", a, b);
+    let a = ours(unsafe { m::pkey_mprotect(y, p, Prot::READ, 15) });
+    let b = sys(
+        Sysno::pkey_mprotect,
+        [y as usize, p, libc::PROT_READ as usize, 15, 0],
+    );
+    t.same("pkey_mprotect", "a key never allocated", a, b);
+    let a = ours(unsafe { m::pkey_mprotect(y.wrapping_byte_add(1), p, Prot::READ, -1) });
+    let b = sys(
+        Sysno::pkey_mprotect,
+        [
+            y as usize + 1,
+            p,
+            libc::PROT_READ as usize,
+            -1isize as usize,
+            0,
+        ],
+    );
+    t.same("pkey_mprotect", "unaligned address, default key", a, b);
+    unsafe { m::munmap(y, p) }.unwrap();
+}
+
 fn clear_hole() {
     unsafe { m::munmap(hole_addr(), 4 * page()) }.unwrap();
 }
@@ -597,6 +771,8 @@ fn main() {
     mremap_cases(&mut t);
     clear_hole();
     mlock_mincore_cases(&mut t);
+    clear_hole();
+    modern_cases(&mut t);
     clear_hole();
     let after = common::maps();
     let (maps1, fds1) = (after.len(), common::fds());

@@ -220,3 +220,51 @@ pub(crate) fn statx(fd: c_int, mask: u32) -> Result<Statx> {
         size,
     })
 }
+
+/// `fcntl(fd, F_ADD_SEALS, seals)`.
+pub(crate) fn add_seals(fd: c_int, seals: c_int) -> Result<()> {
+    // SAFETY: the call reads only its scalar arguments.
+    unsafe {
+        call3(
+            Sysno::fcntl,
+            int(fd),
+            int(arch::consts::F_ADD_SEALS),
+            int(seals),
+        )
+    }
+    .map(drop)
+}
+
+/// `fcntl(fd, F_GET_SEALS)`.
+pub(crate) fn get_seals(fd: c_int) -> Result<c_int> {
+    // SAFETY: the call reads only its scalar arguments.
+    let s = unsafe { call2(Sysno::fcntl, int(fd), int(arch::consts::F_GET_SEALS)) }?;
+    Ok(s as c_int)
+}
+
+/// `ftruncate(fd, len)`: on 32-bit targets `ftruncate64`, whose 64-bit
+/// length travels as two registers (low word first on these little-endian
+/// ABIs; arm EABI starts the pair at an even register, after a pad).
+pub(crate) fn ftruncate(fd: c_int, len: u64) -> Result<()> {
+    // SAFETY: the call reads only its scalar arguments.
+    unsafe {
+        #[cfg(target_pointer_width = "64")]
+        let r = call2(Sysno::ftruncate, int(fd), len as usize);
+        #[cfg(target_arch = "x86")]
+        let r = call3(
+            Sysno::ftruncate64,
+            int(fd),
+            len as u32 as usize,
+            (len >> 32) as usize,
+        );
+        #[cfg(target_arch = "arm")]
+        let r = call4(
+            Sysno::ftruncate64,
+            int(fd),
+            0,
+            len as u32 as usize,
+            (len >> 32) as usize,
+        );
+        r.map(drop)
+    }
+}

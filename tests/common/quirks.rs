@@ -342,6 +342,23 @@ quirks! {
         when: &[(Versions::NewBy(V7_2, V10), Guests::Bits(32))],
         asserted: &[("matrix.rs", "mremap_cases")],
     }
+    MODERN_CALLS_ENOSYS {
+        call: "`cachestat`, `mseal`, `memfd_secret`, `process_madvise`, `pkey_alloc`, \
+               `pkey_free`, `pkey_mprotect`",
+        kernel: "the call (Linux 6.5, 6.10, 5.14, 5.10, 4.9)",
+        qemu: "`ENOSYS`: qemu-user passes none of them on (`memfd_create` and the \
+               `fcntl` seals it does)",
+        when: ALL_GUESTS,
+        asserted: &[
+            ("modern.rs", "cachestat_counts_what_mincore_sees_and_dirty_pages"),
+            ("modern.rs", "mseal_refuses_every_change_with_eperm"),
+            ("modern.rs", "memfd_secret_pages_read_and_write"),
+            ("modern.rs", "process_madvise_on_this_process"),
+            ("modern.rs", "pkeys_where_the_cpu_has_them"),
+            ("modern.rs", "cachestat_errors"),
+            ("fuzz.rs", "seal_last_pages"),
+        ],
+    }
     MINCORE_CHECKS_RANGE_FIRST {
         call: "`mincore` at an unaligned address, the range running into an unmapped page",
         kernel: "`EINVAL`",

@@ -33,6 +33,7 @@ const USAGE: &str = "\
 usage: qemu/test [--qemu VERSION]... [TARGET...]
        qemu/test --list
        qemu/test --env TARGET [--qemu VERSION]...
+       qemu/test --write-sizes [--qemu VERSION]... [TARGET...]
 
 Runs every check and test of mmap-native on each TARGET (a short name, an
 alias or a triple; all of them when none is named), under each emulator
@@ -45,7 +46,10 @@ Logs are in <target dir>/qemu-test/.
   --list   print the table of targets and the emulators
   --env    print the environment (linker, runner, RUSTC_BOOTSTRAP) that
            makes a plain `cargo test --target <triple>` work for TARGET:
-           eval \"$(qemu/test --env aarch64)\"";
+           eval \"$(qemu/test --env aarch64)\"
+  --write-sizes  after the run, write the freestanding programs' release
+           sizes it measured into README.md's table of them (every target
+           with freestanding programs must have run)";
 
 /// What this run does: fixed before anything runs.
 pub struct Plan {
@@ -175,6 +179,7 @@ fn main() -> ExitCode {
 struct Args {
     list: bool,
     env: bool,
+    write_sizes: bool,
     runs: Vec<Run>,
     emulators: Vec<&'static Emulator>,
 }
@@ -183,6 +188,7 @@ fn parse_args(args: &[String]) -> Result<Option<Args>, String> {
     let mut a = Args {
         list: false,
         env: false,
+        write_sizes: false,
         runs: Vec::new(),
         emulators: Vec::new(),
     };
@@ -218,6 +224,7 @@ fn parse_args(args: &[String]) -> Result<Option<Args>, String> {
             }
             "--list" => a.list = true,
             "--env" => a.env = true,
+            "--write-sizes" => a.write_sizes = true,
             w if w.starts_with('-') => return Err(format!("unknown option '{w}'\n{USAGE}")),
             w => {
                 let run = targets::lookup(w).ok_or_else(|| {
@@ -354,7 +361,11 @@ fn run(args: &[String]) -> Result<bool, String> {
     for w in workers {
         let _ = w.join();
     }
-    Ok(summary(&ctx, start))
+    let ok = summary(&ctx, start);
+    if args.write_sizes {
+        write_sizes(&ctx)?;
+    }
+    Ok(ok)
 }
 
 /// The crate's `rust-version` from the root Cargo.toml's `[package]`.
@@ -454,6 +465,45 @@ fn declare_rows(ctx: &Ctx) {
             }
         }
     }
+}
+
+const SIZES_BEGIN: &str = "<!-- freestanding sizes: written by qemu/test --write-sizes -->";
+const SIZES_END: &str = "<!-- /freestanding sizes -->";
+
+/// The README's table of the freestanding programs' stripped release
+/// sizes, from this run's notes (`freestanding 1848 B`), in table order.
+fn write_sizes(ctx: &Ctx) -> Result<(), String> {
+    let rows = ctx.board.rows();
+    let mut table =
+        String::from("| target | `freestanding` | `freestanding-safe` |\n|---|---|---|\n");
+    for t in targets::TARGETS
+        .iter()
+        .filter(|t| t.freestanding_max.is_some())
+    {
+        let notes: Vec<&String> = rows
+            .iter()
+            .filter(|r| r.label == t.triple && r.column == "checks")
+            .flat_map(|r| &r.notes)
+            .collect();
+        let size = |name: &str| {
+            notes
+                .iter()
+                .find_map(|n| n.strip_prefix(name)?.strip_prefix(' ')?.strip_suffix(" B"))
+                .map(str::to_owned)
+                .ok_or_else(|| format!("--write-sizes: no {name} size for {} in this run", t.name))
+        };
+        let (a, b) = (size("freestanding")?, size("freestanding-safe")?);
+        table.push_str(&format!("| `{}` | {a} bytes | {b} bytes |\n", t.triple));
+    }
+    let path = ctx.plan.root.join("README.md");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (Some(a), Some(b)) = (text.find(SIZES_BEGIN), text.find(SIZES_END)) else {
+        return Err(format!("README.md has no {SIZES_BEGIN} ... {SIZES_END}"));
+    };
+    let new = format!("{}{SIZES_BEGIN}\n{table}{}", &text[..a], &text[b..]);
+    std::fs::write(&path, new).map_err(|e| format!("{}: {e}", path.display()))?;
+    sys::say("wrote the freestanding sizes into README.md");
+    Ok(())
 }
 
 fn only_why(run: &Run) -> &'static str {
