@@ -23,7 +23,7 @@
 //! too.
 
 mod common;
-use common::quirks::MINCORE_HOST_PAGES;
+use common::quirks::{MINCORE_HOST_PAGES, MODERN_CALLS_ENOSYS};
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::fd::AsRawFd;
@@ -312,13 +312,18 @@ fn agree(a: &Awkward, phase: &str) -> Vec<(u64, u64)> {
             let fc = fincore_count(f);
             tools.push([
                 ("mtouch", mtouch_count(f, &[])),
-                ("mtouch --window 1M", mtouch_count(f, &["--window", "1M"])),
+                ("mtouch --mincore", mtouch_count(f, &["--mincore"])),
+                (
+                    "mtouch --window 1M",
+                    mtouch_count(f, &["--window", "1M", "--mincore"]),
+                ),
                 ("vmtouch", vmtouch_count(f)),
                 ("fincore", (fc, own_count(f).1)),
             ]);
         }
         let whole = [
             ("mtouch", mtouch_count(&a.tree.0, &[])),
+            ("mtouch --mincore", mtouch_count(&a.tree.0, &["--mincore"])),
             ("vmtouch", vmtouch_count(&a.tree.0)),
         ];
         let after: Vec<_> = a.files.iter().map(|f| own_count(f)).collect();
@@ -450,6 +455,17 @@ fn counts_agree_with_vmtouch_and_fincore() {
     let _ = mtouch(&["-e", tree]);
 }
 
+/// The method mtouch counts with here, as `-v` names it, and as `--json`
+/// does: cachestat on Linux 6.5 or later, mincore under an emulator that
+/// has no cachestat (MODERN_CALLS_ENOSYS) or on an older kernel.
+fn method_here() -> (&'static str, &'static str) {
+    if MODERN_CALLS_ENOSYS.applies() || common::kernel_version() < (6, 5) {
+        ("mincore (cachestat not available)", "mincore")
+    } else {
+        ("cachestat", "cachestat")
+    }
+}
+
 /// Lines of a report without the `Elapsed:` line (the one that differs).
 fn without_elapsed(s: &str) -> Vec<&str> {
     s.lines().filter(|l| !l.contains("Elapsed:")).collect()
@@ -487,8 +503,20 @@ fn output_layout_is_vmtouchs() {
             c.args(&args);
             c
         });
+        // -v adds one line, the method; the rest is vmtouch's, byte for byte.
+        let ours = text(&m.stdout);
+        let method = format!("          Method: {}", method_here().0);
+        let (with, without): (Vec<&str>, Vec<&str>) = without_elapsed(&ours)
+            .into_iter()
+            .partition(|l| l.starts_with("          Method: "));
+        let want: Vec<&str> = if args[0] == "-v" {
+            vec![&method]
+        } else {
+            vec![]
+        };
+        assert_eq!(with, want, "{args:?}: {ours}");
         assert_eq!(
-            without_elapsed(&text(&m.stdout)),
+            without,
             without_elapsed(&text(&v.stdout)),
             "mtouch vs vmtouch {args:?}"
         );
@@ -614,4 +642,137 @@ fn lock_holds_the_pages_until_sigterm() {
     assert!(status.success(), "{status:?}");
     assert_eq!(rest, "unlocked\n");
     let _ = std::io::stderr().flush();
+}
+
+/// The counts only cachestat gives, in `--json` and under `-c`, and the
+/// effect of `-t` and `-e` as the page cache counts it before and after.
+/// Whatever reclaim does meanwhile, the fields agree with each other;
+/// `python3 -m json.tool` parses every object.
+#[test]
+#[cfg_attr(miri, ignore = "runs an example program: Miri cannot start processes")]
+fn cache_stats_and_the_method_in_the_report() {
+    let _g = serial();
+    let t = tree("stats");
+    let p = mmap_native::page_size();
+    std::fs::write(t.0.join("a"), common::pattern(40 * p)).unwrap();
+    std::fs::write(t.0.join("b"), common::pattern(3 * p + 1)).unwrap();
+    std::fs::write(t.0.join("empty"), b"").unwrap();
+    sync();
+    let dir = t.0.to_str().unwrap();
+    let (_, method) = method_here();
+    let cachestat = method == "cachestat";
+
+    let json_of = |args: &[&str]| -> serde_like::Object {
+        let out = mtouch(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        let s = text(&out.stdout);
+        let mut py = Command::new("python3")
+            .args(["-m", "json.tool"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("python3, for json.tool");
+        py.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        assert!(
+            py.wait().unwrap().success(),
+            "{args:?}: json.tool refused {s}"
+        );
+        serde_like::Object(s)
+    };
+    for mode in [&[][..], &["-t"], &["-e"]] {
+        let mut args = mode.to_vec();
+        args.extend(["--json", "-v", dir]);
+        let j = json_of(&args);
+        assert_eq!(j.text("method"), Some(method.to_string()), "{args:?}");
+        let total = j.num("total_pages").unwrap();
+        assert_eq!(total, 40 + 4);
+        let extra = [
+            "dirty_pages",
+            "writeback_pages",
+            "evicted_pages",
+            "recently_evicted_pages",
+        ];
+        for field in extra {
+            assert_eq!(
+                j.num(field).is_some(),
+                cachestat,
+                "{field} in {args:?}: {}",
+                j.0
+            );
+        }
+        // Per file too: 3 entries, each naming its method (null for the
+        // empty file, which has no pages to count).
+        assert_eq!(j.0.matches("\"method\": \"").count(), 1 + 2, "{}", j.0);
+        assert_eq!(j.0.matches("\"method\": null").count(), 1, "{}", j.0);
+        let before = j.num("resident_pages_before");
+        let after = j.num("resident_pages_after");
+        if cachestat && !mode.is_empty() {
+            let (b, a) = (before.unwrap(), after.unwrap());
+            assert!(b <= total && a <= total, "{}", j.0);
+            if mode == ["-e"] {
+                assert_eq!(Some(a), j.num("resident_pages"), "{}", j.0);
+            }
+        } else {
+            assert_eq!((before, after), (None, None), "{args:?}: {}", j.0);
+        }
+    }
+
+    // -c in the text report: the four counts, and the effect of -t.
+    let out = mtouch(&["-t", "-c", dir]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    let lines = [
+        "     Dirty Pages: ",
+        " Writeback Pages: ",
+        " Evicted Earlier: ",
+        "Recently Evicted: ",
+        "   Pages Read In: ",
+    ];
+    for l in lines {
+        assert_eq!(report.contains(l), cachestat, "{l:?} in {report}");
+    }
+    if !cachestat {
+        assert!(
+            text(&out.stderr).contains("mtouch: -c: cachestat (Linux 6.5+) did not answer here"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+
+    // -e of a file with dirty pages: those stay, and the advice says so,
+    // if they are still dirty when counted (write-back may have cleaned
+    // them by then: the report and the advice agree either way).
+    let dirty = t.0.join("dirty");
+    std::fs::write(&dirty, common::pattern(8 * p)).unwrap();
+    let out = mtouch(&["-e", "--json", dirty.to_str().unwrap()]);
+    let j = serde_like::Object(text(&out.stdout));
+    let advice = text(&out.stderr).contains("dirty pages stay in the page cache");
+    match (j.num("dirty_pages"), j.num("writeback_pages")) {
+        (Some(d), Some(w)) => assert_eq!(advice, d + w > 0, "{} / {}", j.0, text(&out.stderr)),
+        _ => assert!(!cachestat && !advice),
+    }
+    sync();
+}
+
+/// Just enough of a JSON object's top-level fields for the checks above
+/// (python3 parses it for real).
+mod serde_like {
+    pub struct Object(pub String);
+
+    impl Object {
+        fn raw(&self, key: &str) -> Option<&str> {
+            let at = self.0.find(&format!("\"{key}\": "))? + key.len() + 4;
+            let rest = &self.0[at..];
+            let end = rest.find([',', '}']).unwrap_or(rest.len());
+            Some(rest[..end].trim())
+        }
+
+        pub fn num(&self, key: &str) -> Option<u64> {
+            self.raw(key)?.parse().ok()
+        }
+
+        pub fn text(&self, key: &str) -> Option<String> {
+            Some(self.raw(key)?.trim_matches('"').to_string())
+        }
+    }
 }

@@ -6,8 +6,8 @@ use crate::walk::Filter;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
-pub const USAGE: &str = "usage: mtouch [-tevqlfFXh] [-m SIZE] [-i PATTERN] [-I PATTERN] \
-[--json] [--window SIZE] [--] PATH...";
+pub const USAGE: &str = "usage: mtouch [-tevqlcfFXh] [-m SIZE] [-i PATTERN] [-I PATTERN] \
+[--json] [--cache-stats] [--mincore] [--window SIZE] [--] PATH...";
 
 /// What is done to each file's pages.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -40,6 +40,8 @@ pub struct Opts {
     pub filter: Filter,
     /// Bytes mapped at a time: a multiple of the page size.
     pub window: usize,
+    /// Count with cachestat where the kernel has it (not `--mincore`).
+    pub cachestat: bool,
     pub paths: Vec<OsString>,
 }
 
@@ -71,6 +73,7 @@ pub fn parse(args: impl Iterator<Item = OsString>) -> Result<Opts, String> {
             verbose: false,
             quiet: false,
             json: false,
+            cache_stats: false,
         },
         filter: Filter {
             follow: false,
@@ -81,6 +84,7 @@ pub fn parse(args: impl Iterator<Item = OsString>) -> Result<Opts, String> {
             only: Vec::new(),
         },
         window: if usize::BITS >= 64 { 1 << 30 } else { 1 << 28 },
+        cachestat: true,
         paths: Vec::new(),
     };
     let mut modes = Vec::new();
@@ -103,6 +107,8 @@ pub fn parse(args: impl Iterator<Item = OsString>) -> Result<Opts, String> {
             };
             match name.as_str() {
                 "json" => o.show.json = true,
+                "cache-stats" => o.show.cache_stats = true,
+                "mincore" => o.cachestat = false,
                 "help" => return Err(String::new()),
                 "window" => {
                     let v = match inline {
@@ -135,6 +141,7 @@ pub fn parse(args: impl Iterator<Item = OsString>) -> Result<Opts, String> {
                 'e' => modes.push(Mode::Evict),
                 'l' => modes.push(Mode::Lock),
                 'v' => o.show.verbose = true,
+                'c' => o.show.cache_stats = true,
                 'q' => o.show.quiet = true,
                 'f' => o.filter.follow = true,
                 'F' => o.filter.cross = false,

@@ -1,13 +1,21 @@
 //! `mtouch`: page-cache residency and control, like `vmtouch`.
 //!
 //! ```text
-//! mtouch [-tevqlfFXh] [-m SIZE] [-i PATTERN] [-I PATTERN] [--json] [--window SIZE] [--] PATH...
+//! mtouch [-tevqlcfFXh] [-m SIZE] [-i PATTERN] [-I PATTERN] [--json] [--cache-stats]
+//!        [--mincore] [--window SIZE] [--] PATH...
 //! ```
 //!
-//! For each file or directory (directories are walked), maps every regular
-//! file read-only with the crate, asks `mincore(2)` which of its pages sit
-//! in the page cache, and reports what `vmtouch` reports, in `vmtouch`'s
-//! own layout, so scripts that read `vmtouch`'s output read this one:
+//! For each file or directory (directories are walked), asks the page
+//! cache how many of each regular file's pages it holds, and reports what
+//! `vmtouch` reports, in `vmtouch`'s own layout, so scripts that read
+//! `vmtouch`'s output read this one. The count is one `cachestat(2)` call
+//! per file (Linux 6.5+): the page cache's own count, whatever the file's
+//! size. Where cachestat is missing (`ENOSYS`: an older kernel, or
+//! qemu-user) or refused for a file (`EPERM`, `EOPNOTSUPP`), that file is
+//! mapped read-only with the crate, window by window, and `mincore(2)`
+//! says which pages are resident, as `vmtouch` does; `--mincore` asks for
+//! that everywhere. `-v` names the method that ran, `--json` has it as
+//! `"method"`.
 //!
 //! ```text
 //!            Files: 20
@@ -16,12 +24,14 @@
 //!          Elapsed: 0.00042 seconds
 //! ```
 //!
-//! - `-t` touch: bring every page into the page cache. Only the pages
-//!   `mincore` finds missing are read in, with `MADV_POPULATE_READ` (Linux
-//!   5.14+); where the kernel lacks it (`EINVAL`), or `madvise` cannot be
-//!   trusted (qemu-user answers 0 to any advice and does nothing, found out
-//!   once with a nonsense advice value), with `MADV_WILLNEED` and then a
-//!   read of one byte per page, as `vmtouch` does.
+//! - `-t` touch: bring every page into the page cache. Nothing is done
+//!   to a file cachestat finds all resident; otherwise only the runs of
+//!   pages `mincore` finds missing are read in, with `MADV_POPULATE_READ`
+//!   (Linux 5.14+); where the kernel lacks it (`EINVAL`), or `madvise`
+//!   cannot be trusted (qemu-user answers 0 to any advice and does
+//!   nothing, found out once with a nonsense advice value), with
+//!   `MADV_WILLNEED` and then a read of one byte per page, as `vmtouch`
+//!   does.
 //! - `-e` evict: drop the file's pages from the page cache with
 //!   `posix_fadvise(POSIX_FADV_DONTNEED)`, issued as the raw `fadvise64`
 //!   syscall. That is the call that works on the page cache itself:
@@ -35,7 +45,19 @@
 //!   and stay until SIGINT or SIGTERM, which end it cleanly (unlocked and
 //!   unmapped, exit 0). No handler: the two signals are blocked with
 //!   `rt_sigprocmask` and taken with `rt_sigtimedwait`.
-//! - `-v` per-file lines with `vmtouch`'s residency bar; `-q` no report
+//! - `-c`/`--cache-stats`: cachestat's other counts in the report, as
+//!   fincore gives them (`     Dirty Pages: N`, ` Writeback Pages`,
+//!   ` Evicted Earlier`, `Recently Evicted`), and for `-t` and `-e` their
+//!   effect as the page cache counts it before and after (`   Pages Read
+//!   In: N`, `   Pages Dropped: N`). `--json` has these fields whenever
+//!   cachestat counted (`"dirty_pages"`, `"writeback_pages"`,
+//!   `"evicted_pages"`, `"recently_evicted_pages"`, and
+//!   `"resident_pages_before"`/`"resident_pages_after"` for `-t`/`-e`);
+//!   per file too with `-v`. After `-e`, pages left behind dirty or under
+//!   write-back are named on standard error with the advice to `sync`.
+//! - `-v` per-file lines with `vmtouch`'s residency bar (with cachestat,
+//!   one call per cell of the bar; after `-t`, the bar as measured after);
+//!   `-q` no report
 //!   (errors still go to standard error); `--json` one JSON object instead
 //!   of the text report (with `-v`, a `files_detail` list).
 //! - `-m SIZE` skip files larger than SIZE (`4096`, `4k`, `100M`, `1.5G`);
@@ -95,8 +117,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let pager = Pager::new(o.mode, o.window);
-    let mut w = Walker::new(o.filter, o.mode, pager, Report::new(o.show));
+    let pager = Pager::new(o.mode, o.window, o.cachestat);
+    let mut report = Report::new(o.show);
+    report.cachestat_asked = o.cachestat;
+    let mut w = Walker::new(o.filter, o.mode, pager, report);
     let start = Instant::now();
     for p in &o.paths {
         w.walk_arg(Path::new(p));
@@ -121,6 +145,7 @@ fn main() -> ExitCode {
         report.unlocked();
     } else {
         report.summary(o.mode, pager.page(), elapsed);
+        report.afterwords(o.mode);
     }
     report.finish()
 }

@@ -3,7 +3,7 @@
 //! the messages on standard error.
 
 use crate::args::Mode;
-use crate::pages::Counts;
+use crate::pages::{Counts, Extra, Method};
 use mmap_native::Errno;
 use std::io::{BufWriter, IsTerminal, Stdout, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -16,11 +16,13 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// `vmtouch`'s residency bar is 60 characters wide.
 const CHART_WIDTH: u64 = 60;
 
-/// `-v`, `-q`, `--json`.
+/// `-v`, `-q`, `--json`, `-c`.
 pub struct Show {
     pub verbose: bool,
     pub quiet: bool,
     pub json: bool,
+    /// `-c`: cachestat's other counts in the text report.
+    pub cache_stats: bool,
 }
 
 impl Show {
@@ -38,6 +40,29 @@ pub struct Totals {
     pub pages: u64,
     /// Resident pages, as the report gives them (after `-t`: all).
     pub resident: u64,
+    /// Files with pages counted by cachestat, and by mincore.
+    pub by_cachestat: u64,
+    pub by_mincore: u64,
+    /// cachestat's other counts, summed over the files it counted.
+    pub extra: Extra,
+    /// `-t`/`-e` with cachestat: the pages resident before and after,
+    /// summed, and over how many files.
+    pub before: u64,
+    pub after: u64,
+    pub measured: u64,
+}
+
+impl Totals {
+    /// The method of the whole run: one, both (`mixed`), or none when no
+    /// file had pages to count.
+    fn method(&self) -> Option<&'static str> {
+        match (self.by_cachestat > 0, self.by_mincore > 0) {
+            (true, false) => Some(Method::Cachestat.name()),
+            (false, true) => Some(Method::Mincore.name()),
+            (true, true) => Some("mixed"),
+            (false, false) => None,
+        }
+    }
 }
 
 /// One file of `--json -v`'s `files_detail`.
@@ -46,6 +71,9 @@ struct FileReport {
     bytes: u64,
     pages: u64,
     resident: u64,
+    /// None for an empty file: nothing counted.
+    method: Option<Method>,
+    extra: Option<Extra>,
 }
 
 /// One entry of `--json`'s `errors`.
@@ -68,6 +96,8 @@ pub struct Report {
     errors: Vec<ErrorReport>,
     /// Something could not be examined: the exit status is 1.
     failed: bool,
+    /// cachestat was to be tried (no `--mincore`).
+    pub cachestat_asked: bool,
 }
 
 impl Report {
@@ -84,6 +114,7 @@ impl Report {
             details: Vec::new(),
             errors: Vec::new(),
             failed: false,
+            cachestat_asked: true,
         }
     }
 
@@ -157,14 +188,27 @@ impl Report {
     /// A file's counts, into the totals, the `-v` bar and `files_detail`.
     pub fn file_done(&mut self, path: &Path, bytes: u64, c: &Counts, chart: Option<Chart>) {
         let (pages, resident, shown) = (c.pages, c.resident, c.shown);
-        self.totals.pages += pages;
-        self.totals.resident += shown;
+        let t = &mut self.totals;
+        t.pages += pages;
+        t.resident += shown;
+        match c.method {
+            Method::Cachestat => t.by_cachestat += 1,
+            Method::Mincore => t.by_mincore += 1,
+        }
+        if let Some(e) = &c.extra {
+            t.extra.add(e);
+        }
+        if let Some((b, a)) = c.effect {
+            t.before += b;
+            t.after += a;
+            t.measured += 1;
+        }
         if let Some(chart) = chart {
             let before = chart.finish();
-            let after = if shown == resident {
-                before.clone()
-            } else {
-                "O".repeat(before.len())
+            let after = match &c.after_bar {
+                Some(bar) => bar.clone(),
+                None if shown == resident => before.clone(),
+                None => "O".repeat(before.len()),
             };
             let _ = writeln!(
                 self.out,
@@ -172,17 +216,27 @@ impl Report {
                 path.display()
             );
         }
-        self.detail(path, bytes, pages, shown);
+        self.detail(path, bytes, pages, shown, Some(c.method), c.extra);
     }
 
     /// An entry of `--json -v`'s `files_detail`.
-    pub fn detail(&mut self, path: &Path, bytes: u64, pages: u64, resident: u64) {
+    pub fn detail(
+        &mut self,
+        path: &Path,
+        bytes: u64,
+        pages: u64,
+        resident: u64,
+        method: Option<Method>,
+        extra: Option<Extra>,
+    ) {
         if self.show.json && self.show.verbose {
             self.details.push(FileReport {
                 path: path.as_os_str().as_bytes().to_vec(),
                 bytes,
                 pages,
                 resident,
+                method,
+                extra,
             });
         }
     }
@@ -252,7 +306,65 @@ impl Report {
                 let _ = writeln!(out, "{resident_line}");
             }
         }
+        if self.show.verbose {
+            let method = match (t.by_cachestat, t.by_mincore) {
+                (0, 0) => "none (no pages to count)".to_string(),
+                (_, 0) => "cachestat".to_string(),
+                (0, _) if !self.cachestat_asked => "mincore (--mincore)".to_string(),
+                (0, _) => "mincore (cachestat not available)".to_string(),
+                (c, m) => format!("cachestat ({c} files), mincore ({m} files)"),
+            };
+            let _ = writeln!(out, "          Method: {method}");
+        }
+        if self.show.cache_stats && t.by_cachestat > 0 {
+            let e = &t.extra;
+            let _ = writeln!(out, "     Dirty Pages: {}", e.dirty);
+            let _ = writeln!(out, " Writeback Pages: {}", e.writeback);
+            let _ = writeln!(out, " Evicted Earlier: {}", e.evicted);
+            let _ = writeln!(out, "Recently Evicted: {}", e.recently_evicted);
+            if t.measured > 0 {
+                match mode {
+                    Mode::Touch | Mode::Lock => {
+                        let n = t.after.saturating_sub(t.before);
+                        let _ = writeln!(out, "   Pages Read In: {n}");
+                    }
+                    Mode::Evict => {
+                        let n = t.before.saturating_sub(t.after);
+                        let _ = writeln!(out, "   Pages Dropped: {n}");
+                    }
+                    Mode::Scan => {}
+                }
+            }
+        }
         let _ = writeln!(out, "         Elapsed: {} seconds", fmt_g(elapsed, 5));
+    }
+
+    /// What the text report cannot say: `-c` where cachestat counted
+    /// nothing, and dirty pages that `-e` left in the page cache.
+    pub fn afterwords(&mut self, mode: Mode) {
+        let t = &self.totals;
+        if self.show.quiet {
+            return;
+        }
+        if self.show.cache_stats && !self.show.json && t.by_cachestat == 0 && t.by_mincore > 0 {
+            let _ = self.out.flush();
+            if self.cachestat_asked {
+                eprintln!(
+                    "mtouch: -c: cachestat (Linux 6.5+) did not answer here: no cache statistics"
+                );
+            } else {
+                eprintln!("mtouch: -c: no cache statistics with --mincore");
+            }
+        }
+        let left = t.extra.dirty + t.extra.writeback;
+        if mode == Mode::Evict && left > 0 {
+            let _ = self.out.flush();
+            eprintln!(
+                "mtouch: {left} dirty pages stay in the page cache ({} dirty, {} being written \
+                 back; eviction skips them): sync, then mtouch -e again",
+                t.extra.dirty, t.extra.writeback
+            );
+        }
     }
 
     fn json(&self, mode: Mode, page: u64, pct: f64, elapsed: f64) -> String {
@@ -271,16 +383,33 @@ impl Report {
             fmt_g(pct, 6),
             fmt_g(elapsed, 6)
         );
+        match t.method() {
+            Some(m) => s.push_str(&format!(", \"method\": \"{m}\"")),
+            None => s.push_str(", \"method\": null"),
+        }
+        if t.by_cachestat > 0 {
+            s.push_str(&extra_json(&t.extra));
+        }
+        if t.measured > 0 {
+            s.push_str(&format!(
+                ", \"resident_pages_before\": {}, \"resident_pages_after\": {}",
+                t.before, t.after
+            ));
+        }
         if self.show.verbose {
             s.push_str(", \"files_detail\": [");
             for (i, f) in self.details.iter().enumerate() {
                 s.push_str(&format!(
-                    "{}{{\"path\": {}, \"bytes\": {}, \"pages\": {}, \"resident_pages\": {}}}",
+                    "{}{{\"path\": {}, \"bytes\": {}, \"pages\": {}, \"resident_pages\": {}, \
+                     \"method\": {}{}}}",
                     if i > 0 { ", " } else { "" },
                     json_str(&f.path),
                     f.bytes,
                     f.pages,
-                    f.resident
+                    f.resident,
+                    f.method
+                        .map_or("null".into(), |m| format!("\"{}\"", m.name())),
+                    f.extra.as_ref().map_or(String::new(), extra_json),
                 ));
             }
             s.push(']');
@@ -330,7 +459,7 @@ pub struct Chart {
 }
 
 impl Chart {
-    fn new(pages: u64) -> Chart {
+    pub fn new(pages: u64) -> Chart {
         let per_char = if pages <= CHART_WIDTH {
             1
         } else {
@@ -344,12 +473,29 @@ impl Chart {
         }
     }
 
-    fn cell(&mut self) {
-        self.bar.push(match self.resident_in_cell {
+    /// The pages each cell of the bar stands for (the last may have fewer).
+    pub fn per_cell(&self) -> u64 {
+        self.per_char
+    }
+
+    /// A cell of `pages` pages with `resident` of them resident.
+    pub fn cell_char(pages: u64, resident: u64) -> char {
+        match resident {
             0 => ' ',
-            r if r == self.in_cell => 'O',
+            r if r >= pages => 'O',
             _ => 'o',
-        });
+        }
+    }
+
+    /// The whole bar at once, counted elsewhere (cachestat per cell).
+    pub fn set(&mut self, bar: String) {
+        self.bar = bar;
+        self.in_cell = 0;
+    }
+
+    fn cell(&mut self) {
+        self.bar
+            .push(Chart::cell_char(self.in_cell, self.resident_in_cell));
         self.in_cell = 0;
         self.resident_in_cell = 0;
     }
@@ -371,6 +517,15 @@ impl Chart {
         }
         self.bar
     }
+}
+
+/// cachestat's other counts as `--json` fields, fincore's names.
+fn extra_json(e: &Extra) -> String {
+    format!(
+        ", \"dirty_pages\": {}, \"writeback_pages\": {}, \"evicted_pages\": {}, \
+         \"recently_evicted_pages\": {}",
+        e.dirty, e.writeback, e.evicted, e.recently_evicted
+    )
 }
 
 /// `vmtouch`'s sizes: whole units, rounded down (`4K`, `10M`, `2G`).

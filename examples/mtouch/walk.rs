@@ -4,7 +4,7 @@
 
 use crate::args::Mode;
 use crate::glob::fnmatch;
-use crate::pages::Pager;
+use crate::pages::{Method, Pager};
 use crate::report::Report;
 use crate::sys::{open_to_look, os_errno, take_signal};
 use std::collections::HashSet;
@@ -242,14 +242,16 @@ impl Walker {
         }
         let size = meta.len();
         if size == 0 {
-            self.report.detail(path, 0, 0, 0);
+            self.report.detail(path, 0, 0, 0, None, None);
             return self.report.tick();
         }
         if size > self.filter.max_size {
             return self.report.notice(path, "larger than -m, skipped");
         }
+        let mut before = None;
         if self.mode == Mode::Evict {
             self.report.evicting(path);
+            before = self.pager.cached(&file, size);
             if let Err(e) = self.pager.evict(&file) {
                 self.report.error(path, "posix_fadvise", e);
                 return self.report.tick();
@@ -257,7 +259,10 @@ impl Walker {
         }
         let page = self.pager.page() as u64;
         let mut chart = self.report.chart(self.mode, size.div_ceil(page));
-        let (counts, failure) = self.pager.file(&file, size, chart.as_mut());
+        let (mut counts, failure) = self.pager.file(&file, size, chart.as_mut());
+        if let (Some(b), Method::Cachestat) = (before, counts.method) {
+            counts.effect = Some((b, counts.resident));
+        }
         if let Some((what, e)) = failure {
             self.report.error(path, what, e);
         }

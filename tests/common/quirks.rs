@@ -357,6 +357,7 @@ quirks! {
             ("modern.rs", "pkeys_where_the_cpu_has_them"),
             ("modern.rs", "cachestat_errors"),
             ("fuzz.rs", "seal_last_pages"),
+            ("mtouch.rs", "method_here"),
         ],
     }
     MINCORE_CHECKS_RANGE_FIRST {
